@@ -1,0 +1,369 @@
+//! Configuration: which backends to resolve, their credentials and their `regions`.
+//!
+//! Two shapes are accepted (DESIGN §4): the native one (`backends: [...]`) and dstack's server
+//! `config.yml` (`projects: [{name, backends: [...]}]`). Core reads the keys every backend
+//! shares (`type`, `regions`, `endpoint`, `allow_http`); each backend deserializes the rest of
+//! its section into its own config type with [`BackendConfig::parse`].
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_yaml::{Mapping, Value};
+
+use crate::error::{ConfigLocation, Error, Result};
+
+/// One backend's section of the config.
+#[derive(Clone)]
+pub struct BackendConfig {
+    /// The `type` as written (an id or an alias).
+    pub backend: String,
+    /// `regions` of the backend config; `None` when the key is absent.
+    pub regions: Option<Vec<String>>,
+    pub endpoint: Option<String>,
+    pub allow_http: bool,
+    /// The whole section, for the backend's own keys.
+    section: Mapping,
+    /// The file the section came from, for error messages.
+    file: Option<PathBuf>,
+}
+
+impl fmt::Debug for BackendConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The section holds credentials: only the shared, non-secret keys are shown.
+        f.debug_struct("BackendConfig")
+            .field("backend", &self.backend)
+            .field("regions", &self.regions)
+            .field("endpoint", &self.endpoint)
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct SharedKeys {
+    #[serde(rename = "type")]
+    backend: String,
+    #[serde(default)]
+    regions: Option<Vec<String>>,
+    #[serde(default)]
+    endpoint: Option<String>,
+    #[serde(default)]
+    allow_http: bool,
+}
+
+impl BackendConfig {
+    /// A section built in code, for embedding without a file.
+    pub fn from_mapping(section: Mapping) -> Result<Self> {
+        Self::from_section(Value::Mapping(section), None, "backends[0]")
+    }
+
+    /// A section with only a `type`, for backends that need no credentials (offline use).
+    pub fn bare(backend: &str) -> Self {
+        let mut section = Mapping::new();
+        section.insert("type".into(), backend.into());
+        Self {
+            backend: backend.to_owned(),
+            regions: None,
+            endpoint: None,
+            allow_http: false,
+            section,
+            file: None,
+        }
+    }
+
+    fn from_section(value: Value, file: Option<&Path>, path: &str) -> Result<Self> {
+        let location = ConfigLocation {
+            file: file.map(Path::to_path_buf),
+            ..ConfigLocation::default()
+        };
+        let Value::Mapping(section) = value else {
+            return Err(Error::config(location, format!("`{path}` must be a mapping with a `type` key")));
+        };
+        let shared: SharedKeys = serde_path_to_error::deserialize(Value::Mapping(section.clone()))
+            .map_err(|e| Error::config(location.clone(), format!("`{path}.{}`: {}", e.path(), e.inner())))?;
+        Ok(Self {
+            backend: shared.backend,
+            regions: shared.regions,
+            endpoint: shared.endpoint,
+            allow_http: shared.allow_http,
+            section,
+            file: file.map(Path::to_path_buf),
+        })
+    }
+
+    /// Deserialize the section into the backend's own config type. Errors name the backend
+    /// and the field path (`creds.api_key`).
+    pub fn parse<T: DeserializeOwned>(&self, backend: &str) -> Result<T> {
+        serde_path_to_error::deserialize(Value::Mapping(self.section.clone())).map_err(|e| {
+            let field = e.path().to_string();
+            let error = Error::backend_config(backend, &field, e.into_inner());
+            match &self.file {
+                Some(file) => error.in_file(file),
+                None => error,
+            }
+        })
+    }
+
+    /// The base URL to call: `endpoint` when set, else the provider's default. A plain-http
+    /// endpoint is refused unless it is loopback or `allow_http: true`.
+    pub fn endpoint_or(&self, backend: &str, default: &str) -> Result<Endpoint> {
+        match &self.endpoint {
+            Some(raw) => Endpoint::parse(backend, raw, self.allow_http),
+            None => Endpoint::parse(backend, default, false),
+        }
+    }
+}
+
+/// A validated base URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint(url::Url);
+
+impl Endpoint {
+    pub fn parse(backend: &str, raw: &str, allow_http: bool) -> Result<Self> {
+        let url = url::Url::parse(raw.trim())
+            .map_err(|e| Error::backend_config(backend, "endpoint", format!("`{raw}` is not a URL: {e}")))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if allow_http || is_loopback(&url) => {}
+            "http" => {
+                return Err(Error::backend_config(
+                    backend,
+                    "endpoint",
+                    format!("`{raw}` is plain http and not loopback; use https, or set `allow_http: true`"),
+                ))
+            }
+            other => {
+                return Err(Error::backend_config(
+                    backend,
+                    "endpoint",
+                    format!("scheme `{other}` is not supported; use https"),
+                ))
+            }
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::backend_config(
+                backend,
+                "endpoint",
+                "credentials in the URL are not accepted; use `creds`",
+            ));
+        }
+        Ok(Self(url))
+    }
+
+    /// The URL of `path` below this base (`https://host/v1` + `locations` → `https://host/v1/locations`).
+    pub fn join(&self, path: &str) -> String {
+        format!("{}/{}", self.0.as_str().trim_end_matches('/'), path.trim_start_matches('/'))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    pub fn host(&self) -> Option<&str> {
+        self.0.host_str()
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// The backends of one config file (one project of a dstack config).
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub backends: Vec<BackendConfig>,
+    pub file: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn from_file(path: &Path, project: Option<&str>) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::config(
+                ConfigLocation {
+                    file: Some(path.to_path_buf()),
+                    ..ConfigLocation::default()
+                },
+                format!("cannot read the config: {e}"),
+            )
+        })?;
+        Self::from_yaml(&text, Some(path), project)
+    }
+
+    /// Parse either shape. `project` selects a dstack project; by default the only or first.
+    pub fn from_yaml(text: &str, file: Option<&Path>, project: Option<&str>) -> Result<Self> {
+        let document = parse_document(text, file)?;
+        let location = ConfigLocation {
+            file: file.map(Path::to_path_buf),
+            ..ConfigLocation::default()
+        };
+        let Value::Mapping(top) = document else {
+            return Err(Error::config(location, "expected a mapping with `backends` or `projects`"));
+        };
+        let (backends, prefix) = if let Some(projects) = top.get("projects") {
+            select_project(projects, project, &location)?
+        } else if let Some(backends) = top.get("backends") {
+            if let Some(name) = project {
+                return Err(Error::config(
+                    location,
+                    format!("`--project {name}` was given, but the config has no `projects`"),
+                ));
+            }
+            (backends.clone(), "backends".to_owned())
+        } else {
+            return Err(Error::config(
+                location,
+                "no `backends` list (native shape) or `projects` list (dstack's config.yml) found",
+            ));
+        };
+        let Value::Sequence(items) = backends else {
+            return Err(Error::config(location, format!("`{prefix}` must be a list")));
+        };
+        let backends = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| BackendConfig::from_section(item, file, &format!("{prefix}[{i}]")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            backends,
+            file: file.map(Path::to_path_buf),
+        })
+    }
+}
+
+fn select_project(projects: &Value, wanted: Option<&str>, location: &ConfigLocation) -> Result<(Value, String)> {
+    let Value::Sequence(projects) = projects else {
+        return Err(Error::config(location.clone(), "`projects` must be a list"));
+    };
+    let name_of = |p: &Value| p.get("name").and_then(Value::as_str).map(str::to_owned);
+    let index = match wanted {
+        Some(wanted) => projects.iter().position(|p| name_of(p).as_deref() == Some(wanted)).ok_or_else(|| {
+            let names: Vec<_> = projects.iter().filter_map(name_of).collect();
+            Error::config(
+                location.clone(),
+                format!("no project named `{wanted}`; projects: {}", names.join(", ")),
+            )
+        })?,
+        None if projects.is_empty() => {
+            return Err(Error::config(location.clone(), "`projects` is empty"));
+        }
+        None => 0,
+    };
+    let backends = projects[index].get("backends").cloned().unwrap_or(Value::Sequence(Vec::new()));
+    Ok((backends, format!("projects[{index}].backends")))
+}
+
+fn parse_document(text: &str, file: Option<&Path>) -> Result<Value> {
+    serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))
+}
+
+fn yaml_error(e: &serde_yaml::Error, file: Option<&Path>) -> Error {
+    let location = ConfigLocation {
+        file: file.map(Path::to_path_buf),
+        line: e.location().map(|l| l.line()),
+        column: e.location().map(|l| l.column()),
+    };
+    Error::config(location, format!("invalid YAML: {e}"))
+}
+
+/// The `regions` of a run configuration (dstack's `.dstack.yml` shape; other keys ignored).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunConfig {
+    pub regions: Option<Vec<String>>,
+}
+
+impl RunConfig {
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::config(
+                ConfigLocation {
+                    file: Some(path.to_path_buf()),
+                    ..ConfigLocation::default()
+                },
+                format!("cannot read the run config: {e}"),
+            )
+        })?;
+        Self::from_yaml(&text, Some(path))
+    }
+
+    pub fn from_yaml(text: &str, file: Option<&Path>) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct Shape {
+            #[serde(default)]
+            regions: Option<Vec<String>>,
+        }
+        if text.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        let shape: Shape = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
+        Ok(Self { regions: shape.regions })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_shape_reads_shared_keys() {
+        let config = Config::from_yaml(
+            "backends:\n  - type: lambda\n    regions: [us-east-1]\n    endpoint: http://127.0.0.1:9/lambda\n",
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(config.backends.len(), 1);
+        assert_eq!(config.backends[0].backend, "lambda");
+        assert_eq!(config.backends[0].regions, Some(vec!["us-east-1".to_owned()]));
+    }
+
+    #[test]
+    fn dstack_shape_selects_first_project_by_default_and_named_on_request() {
+        let yaml = "projects:\n  - name: main\n    backends: [{type: lambda}]\n  - name: other\n    backends: [{type: runpod}, {type: vastai}]\n";
+        assert_eq!(Config::from_yaml(yaml, None, None).unwrap().backends[0].backend, "lambda");
+        assert_eq!(Config::from_yaml(yaml, None, Some("other")).unwrap().backends.len(), 2);
+        let err = Config::from_yaml(yaml, None, Some("nope")).unwrap_err().to_string();
+        assert!(err.contains("main, other"), "{err}");
+    }
+
+    #[test]
+    fn malformed_yaml_reports_file_line_and_column() {
+        let err = Config::from_yaml("backends:\n  - type: lambda\n    regions: [us-east-1\n", Some(Path::new("c.yml")), None)
+            .unwrap_err();
+        match err {
+            Error::Config { location, .. } => {
+                assert_eq!(location.file.as_deref(), Some(Path::new("c.yml")));
+                assert!(location.line.is_some() && location.column.is_some());
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_http_endpoint_needs_loopback_or_allow_http() {
+        assert!(Endpoint::parse("lambda", "http://127.0.0.1:8080", false).is_ok());
+        assert!(Endpoint::parse("lambda", "http://localhost:8080", false).is_ok());
+        let err = Endpoint::parse("lambda", "http://example.com", false).unwrap_err().to_string();
+        assert!(err.contains("lambda") && err.contains("endpoint") && err.contains("allow_http"), "{err}");
+        assert!(Endpoint::parse("lambda", "http://example.com", true).is_ok());
+    }
+
+    #[test]
+    fn endpoint_join_keeps_base_path() {
+        let endpoint = Endpoint::parse("verda", "https://api.verda.com/v1/", false).unwrap();
+        assert_eq!(endpoint.join("/locations"), "https://api.verda.com/v1/locations");
+    }
+
+    #[test]
+    fn run_config_reads_regions_and_ignores_other_keys() {
+        let run = RunConfig::from_yaml("type: task\nregions: [us-east-1]\ncommands: [nvidia-smi]\n", None).unwrap();
+        assert_eq!(run.regions, Some(vec!["us-east-1".to_owned()]));
+    }
+}

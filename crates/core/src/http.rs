@@ -1,0 +1,317 @@
+//! The one HTTP policy every backend uses: timeouts, the overall deadline, retries with
+//! jittered backoff for temporary errors only, `Retry-After`, a response size cap and a
+//! redirect limit.
+//!
+//! Backends build requests and classify error bodies; they never retry by themselves.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, ProviderError, ProviderErrorKind};
+
+/// Limits and retry settings shared by every backend.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct HttpPolicy {
+    /// Longest wait for one request, headers and body.
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// First backoff; doubled each attempt, with full jitter.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// Largest response body read; a larger one is a `bad-response` error.
+    pub max_body_bytes: usize,
+    pub max_redirects: usize,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            max_attempts: 3,
+            backoff_base: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(5),
+            max_body_bytes: 16 * 1024 * 1024,
+            max_redirects: 3,
+        }
+    }
+}
+
+impl HttpPolicy {
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    pub fn with_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff_base = base;
+        self.backoff_max = max;
+        self
+    }
+
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Backoff before attempt `attempt + 1`: full jitter over an exponential ceiling.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+            .min(self.backoff_max);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(fastrand::u64(millis / 2..=millis.max(1)))
+    }
+}
+
+/// An HTTP client with the shared policy. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    policy: HttpPolicy,
+}
+
+impl HttpClient {
+    pub fn new(policy: HttpPolicy) -> Result<Self, Error> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(policy.connect_timeout)
+            .redirect(reqwest::redirect::Policy::limited(policy.max_redirects))
+            .user_agent(concat!("regionkit/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::config(Default::default(), format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self { client, policy })
+    }
+
+    pub fn policy(&self) -> &HttpPolicy {
+        &self.policy
+    }
+
+    /// The underlying client, to build requests with.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Send a request under the policy, retrying temporary failures until `deadline`.
+    ///
+    /// `classify` turns a non-success response into the backend's error (it reads the
+    /// provider's error body); the status and `Retry-After` are filled in when it leaves them.
+    pub async fn send(
+        &self,
+        backend: &str,
+        request: reqwest::RequestBuilder,
+        deadline: Instant,
+        classify: &(dyn Fn(&HttpResponse) -> ProviderError + Sync),
+    ) -> Result<HttpResponse, ProviderError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(ProviderError::unavailable(backend, "the deadline passed before the request could be sent"));
+            }
+            let Some(this_try) = request.try_clone() else {
+                return Err(ProviderError::new(
+                    backend,
+                    ProviderErrorKind::Rejected,
+                    "the request body cannot be replayed",
+                ));
+            };
+            let timeout = self.policy.request_timeout.min(remaining);
+            let error = match tokio::time::timeout(timeout, self.attempt(backend, this_try)).await {
+                Err(_) => ProviderError::unavailable(backend, format!("no complete answer within {} ms", timeout.as_millis())),
+                Ok(Err(error)) => error,
+                Ok(Ok(response)) if response.is_success() => return Ok(response),
+                Ok(Ok(response)) => {
+                    let mut error = classify(&response);
+                    error.status.get_or_insert(response.status);
+                    if error.retry_after.is_none() {
+                        error.retry_after = retry_after(&response.headers);
+                    }
+                    error
+                }
+            };
+            if !error.is_temporary() || attempt >= self.policy.max_attempts {
+                return Err(error);
+            }
+            let wait = error.retry_after.unwrap_or_else(|| self.policy.backoff(attempt));
+            if Instant::now() + wait >= deadline {
+                tracing::debug!(backend, wait_ms = wait.as_millis() as u64, "not retrying: the wait would pass the deadline");
+                return Err(error);
+            }
+            tracing::debug!(backend, attempt, wait_ms = wait.as_millis() as u64, error = %error.message, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, backend: &str, request: reqwest::RequestBuilder) -> Result<HttpResponse, ProviderError> {
+        let mut response = request.send().await.map_err(|e| transport_error(backend, e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let cap = self.policy.max_body_bytes;
+        if response.content_length().is_some_and(|len| len > cap as u64) {
+            return Err(too_large(backend, cap));
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(backend, e))? {
+            if body.len() + chunk.len() > cap {
+                return Err(too_large(backend, cap));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body: body.freeze(),
+        })
+    }
+}
+
+fn too_large(backend: &str, cap: usize) -> ProviderError {
+    ProviderError::bad_response(backend, format!("the response is larger than the {cap}-byte limit"))
+}
+
+/// Describe a transport failure without the URL, which may carry credentials in its query.
+fn transport_error(backend: &str, error: reqwest::Error) -> ProviderError {
+    let what = if error.is_timeout() {
+        "the request timed out"
+    } else if error.is_connect() {
+        "cannot connect to the API"
+    } else if error.is_redirect() {
+        "too many redirects"
+    } else if error.is_body() || error.is_decode() {
+        "the response body was cut off"
+    } else {
+        "the request failed"
+    };
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        detail = cause.to_string();
+        source = cause.source();
+    }
+    let message = if detail.is_empty() { what.to_owned() } else { format!("{what}: {detail}") };
+    let kind = if error.is_redirect() {
+        ProviderErrorKind::BadResponse
+    } else {
+        ProviderErrorKind::Unavailable
+    };
+    ProviderError::new(backend, kind, message)
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// A response read whole under the size cap.
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Decode the body as JSON; a failure is a `bad-response` error naming the field.
+    pub fn json<T: DeserializeOwned>(&self, backend: &str) -> Result<T, ProviderError> {
+        decode_json(backend, &self.body)
+    }
+
+    /// The start of the body as text, for error messages.
+    pub fn snippet(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let text = text.trim();
+        match text.char_indices().nth(200) {
+            Some((cut, _)) => format!("{}…", &text[..cut]),
+            None => text.to_owned(),
+        }
+    }
+}
+
+/// Decode JSON, naming where it went wrong: `data[2].name: invalid type` or a cut-off body.
+pub fn decode_json<T: DeserializeOwned>(backend: &str, body: &[u8]) -> Result<T, ProviderError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let what = if inner.is_eof() {
+            "the response ends early (truncated JSON)".to_owned()
+        } else if inner.is_syntax() {
+            format!("the response is not valid JSON ({inner})")
+        } else if path == "." {
+            format!("unexpected response shape: {inner}")
+        } else {
+            format!("unexpected response shape at `{path}`: {inner}")
+        };
+        ProviderError::bad_response(backend, what)
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ProviderError::bad_response(backend, format!("trailing data after the JSON response ({e})")))?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        headers.insert(RETRY_AFTER, later.parse().unwrap());
+        let wait = retry_after(&headers).unwrap();
+        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
+        headers.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn backoff_stays_under_its_ceiling() {
+        let policy = HttpPolicy::default().with_backoff(Duration::from_millis(100), Duration::from_millis(300));
+        for attempt in 1..10 {
+            assert!(policy.backoff(attempt) <= Duration::from_millis(300));
+        }
+    }
+
+    #[test]
+    fn truncated_json_is_named_as_such() {
+        let err = decode_json::<serde_json::Value>("lambda", br#"{"data": [{"name": "us-ea"#).unwrap_err();
+        assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+        assert!(err.message.contains("truncated"), "{}", err.message);
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Item {
+            #[allow(dead_code)]
+            name: String,
+        }
+        let err = decode_json::<Vec<Item>>("lambda", br#"[{"name": "a"}, {"name": 5}]"#).unwrap_err();
+        assert!(err.message.contains("[1].name"), "{}", err.message);
+    }
+}

@@ -1,0 +1,34 @@
+//! regionkit-core: the provider contract, region policy, resolver and shared HTTP policy.
+//!
+//! The flow for one backend is discover → policy → restrict → explain:
+//! a backend crate's [`RegionProvider`] discovers the provider's regions through the shared
+//! [`HttpClient`]; [`resolve`] applies the backend's [`RegionPolicy`], its per-region settings
+//! and the user's `regions`, and returns a [`Resolution`] that keeps some regions and gives
+//! every other one an [`ExclusionReason`]. [`RegionKit`] runs that for many backends at once,
+//! with the labelled fallback when a provider fails.
+
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod geo;
+pub mod http;
+pub mod model;
+pub mod policy;
+pub mod provider;
+pub mod registry;
+pub mod resolve;
+pub mod secret;
+
+pub use async_trait::async_trait;
+pub use inventory;
+
+pub use config::{BackendConfig, Config, Endpoint, RunConfig};
+pub use engine::{BackendReport, RegionKit, ResolveOptions};
+pub use error::{ConfigLocation, Error, ProviderError, ProviderErrorKind, Result};
+pub use http::{HttpClient, HttpPolicy, HttpResponse};
+pub use model::{Location, Region, RegionId, RegionStatus};
+pub use policy::{CuratedList, ExclusionReason, PolicyKind, PolicyScope, RegionPolicy};
+pub use provider::{DiscoveryContext, ProviderSettings, RegionConfig, RegionProvider};
+pub use registry::{BackendDescriptor, BackendRegistration, Registry};
+pub use resolve::{resolve, Exclusion, Resolution, ResolveInput, Restriction, Source};
+pub use secret::Secret;

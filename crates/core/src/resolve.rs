@@ -1,0 +1,662 @@
+//! The resolver: live regions → policy → per-region settings → backend `regions` → run
+//! `regions`, giving a [`Resolution`] that keeps some regions and explains every other one.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::error::{Error, ProviderError, Result};
+use crate::model::{Region, RegionId, RegionStatus};
+use crate::policy::{ExclusionReason, PolicyKind, PolicyScope, RegionPolicy};
+use crate::provider::ProviderSettings;
+
+/// Where the regions of a resolution came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Source {
+    /// Asked the provider just now.
+    Live,
+    /// A recent live answer, from the in-process cache.
+    Cache,
+    /// The last-known-good answer stored on disk.
+    Snapshot,
+    /// The `known` list compiled into the backend crate.
+    Builtin,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Cache => "cache",
+            Self::Snapshot => "snapshot",
+            Self::Builtin => "builtin",
+        }
+    }
+
+    /// Whether the regions are this account's current view, strict enough to reject names.
+    pub fn is_current(self) -> bool {
+        matches!(self, Self::Live | Self::Cache)
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A user's list of region names or glob patterns, and the config field it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Restriction {
+    pub field: String,
+    pub names: Vec<String>,
+}
+
+impl Restriction {
+    pub fn new(field: impl Into<String>, names: Vec<String>) -> Self {
+        Self {
+            field: field.into(),
+            names,
+        }
+    }
+}
+
+/// The discovered regions and everything that narrows them.
+#[derive(Clone, Debug)]
+pub struct ResolveInput<'a> {
+    pub backend: &'a str,
+    pub policy: &'a RegionPolicy,
+    pub settings: &'a ProviderSettings,
+    pub regions: Vec<Region>,
+    pub source: Source,
+    pub fetched_at: SystemTime,
+    pub backend_regions: Option<&'a Restriction>,
+    pub run_regions: Option<&'a Restriction>,
+}
+
+/// One region left out, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exclusion {
+    pub id: RegionId,
+    pub reason: ExclusionReason,
+}
+
+/// The answer for one backend.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Resolution {
+    pub backend: String,
+    pub policy: PolicyKind,
+    pub source: Source,
+    pub fetched_at: SystemTime,
+    /// Usable regions, in run-config order, else backend-config order, else provider order.
+    pub regions: Vec<Region>,
+    pub excluded: Vec<Exclusion>,
+    /// Live regions absent from the builtin `known` list.
+    pub new: Vec<RegionId>,
+    pub warnings: Vec<String>,
+    /// The live failure when a fallback answered instead.
+    pub live_error: Option<ProviderError>,
+}
+
+impl Resolution {
+    /// The error to report when nothing is left, with the chain of reasons.
+    pub fn empty_error(&self) -> Option<Error> {
+        if !self.regions.is_empty() {
+            return None;
+        }
+        let mut chain = vec![format!(
+            "{} region(s) from {}",
+            self.regions.len() + self.excluded.len(),
+            self.source
+        )];
+        let mut counted: Vec<(ExclusionReason, Vec<&str>)> = Vec::new();
+        for exclusion in &self.excluded {
+            match counted.iter_mut().find(|(r, _)| *r == exclusion.reason) {
+                Some((_, ids)) => ids.push(exclusion.id.as_str()),
+                None => counted.push((exclusion.reason, vec![exclusion.id.as_str()])),
+            }
+        }
+        for (reason, ids) in counted {
+            let shown: Vec<_> = ids.iter().take(5).copied().collect();
+            let more = if ids.len() > 5 { ", …" } else { "" };
+            chain.push(format!("{} {reason} ({}{more})", ids.len(), shown.join(", ")));
+        }
+        Some(Error::EmptyResult {
+            backend: self.backend.clone(),
+            chain,
+        })
+    }
+
+    /// The reason a region is out, if it is.
+    pub fn exclusion_of(&self, id: &str) -> Option<ExclusionReason> {
+        self.excluded.iter().find(|e| e.id.matches(id)).map(|e| e.reason)
+    }
+}
+
+/// Apply the policy and the restrictions. Errors are the user's to fix: an unknown name, an
+/// empty list, a pattern that matches nothing, or a named region with no image.
+pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
+    let ResolveInput {
+        backend,
+        policy,
+        settings,
+        regions,
+        source,
+        fetched_at,
+        backend_regions,
+        run_regions,
+    } = input;
+    let mut warnings = Vec::new();
+    let mut universe = dedup(regions);
+
+    let backend_sel = backend_regions
+        .map(|r| select(backend, r, &mut universe, source, &mut warnings))
+        .transpose()?;
+    let run_sel = run_regions
+        .map(|r| select(backend, r, &mut universe, source, &mut warnings))
+        .transpose()?;
+
+    let pinned = policy.pinned.filter(|_| settings.pin_lifted.is_none());
+    let defaults = policy.defaults.filter(|_| backend_sel.is_none() && run_sel.is_none());
+    let region_config = settings.region_config.as_ref().filter(|c| c.required);
+
+    let mut kept = Vec::new();
+    let mut excluded = Vec::new();
+    for region in &universe {
+        let reason = match region.status {
+            RegionStatus::NotEnabled => Some(ExclusionReason::NotEnabled),
+            RegionStatus::Unavailable => Some(ExclusionReason::Unavailable),
+            _ if pinned.is_some_and(|p| !p.contains(region.id.as_str())) => Some(ExclusionReason::NoImage),
+            _ if defaults.is_some_and(|d| !d.contains(region.id.as_str())) => Some(ExclusionReason::NotInDefaults),
+            _ if region_config.is_some_and(|c| !c.has(&region.id)) => Some(ExclusionReason::MissingRegionConfig),
+            _ if backend_sel.as_ref().is_some_and(|s| !s.contains(&region.id)) => {
+                Some(ExclusionReason::NotInBackendConfig)
+            }
+            _ if run_sel.as_ref().is_some_and(|s| !s.contains(&region.id)) => Some(ExclusionReason::NotInRunConfig),
+            _ => None,
+        };
+        match reason {
+            Some(reason) => excluded.push(Exclusion {
+                id: region.id.clone(),
+                reason,
+            }),
+            None => kept.push(region.clone()),
+        }
+    }
+
+    // A region the user named explicitly but that policy or status keeps out.
+    for (restriction, selection) in [(backend_regions, &backend_sel), (run_regions, &run_sel)] {
+        let (Some(restriction), Some(selection)) = (restriction, selection) else {
+            continue;
+        };
+        for id in &selection.explicit {
+            let Some(reason) = excluded.iter().find(|e| &e.id == id).map(|e| e.reason) else {
+                continue;
+            };
+            match reason {
+                ExclusionReason::NoImage => {
+                    let pin = policy.pinned.unwrap_or(crate::policy::CuratedList::EMPTY);
+                    let mut detail = format!(
+                        "no OS image of the orchestrator is published there ({}); image regions: {}",
+                        pin.reason,
+                        pin.regions.join(", ")
+                    );
+                    if !pin.hint.is_empty() {
+                        detail.push_str("; ");
+                        detail.push_str(pin.hint);
+                    }
+                    return Err(Error::RegionExcluded {
+                        backend: backend.to_owned(),
+                        field: restriction.field.clone(),
+                        region: id.to_string(),
+                        detail,
+                    });
+                }
+                ExclusionReason::NotEnabled | ExclusionReason::Unavailable | ExclusionReason::MissingRegionConfig => {
+                    warnings.push(format!(
+                        "region `{id}` named in `{}` is excluded: {} ({reason})",
+                        restriction.field,
+                        reason.explanation()
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    if let Some(config) = &settings.region_config {
+        for id in &config.configured {
+            if !kept.iter().any(|r| r.id.matches(id.as_str())) {
+                warnings.push(format!(
+                    "`{}` has settings for region `{id}`, which is not in the resolved set",
+                    config.field
+                ));
+            }
+        }
+    }
+
+    let order = run_sel.as_ref().or(backend_sel.as_ref());
+    if let Some(selection) = order {
+        kept.sort_by_key(|r| selection.position(&r.id));
+    }
+
+    let new = if source.is_current() && policy.scope == PolicyScope::Provider {
+        universe
+            .iter()
+            .filter(|r| !policy.known.contains(r.id.as_str()))
+            .map(|r| r.id.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    Ok(Resolution {
+        backend: backend.to_owned(),
+        policy: policy.kind(),
+        source,
+        fetched_at,
+        regions: kept,
+        excluded,
+        new,
+        warnings,
+        live_error: None,
+    })
+}
+
+/// Regions by id, first occurrence wins, ids compared case-insensitively.
+fn dedup(regions: Vec<Region>) -> Vec<Region> {
+    let mut seen = HashSet::new();
+    regions
+        .into_iter()
+        .filter(|r| seen.insert(r.id.as_str().to_ascii_lowercase()))
+        .collect()
+}
+
+/// The regions a restriction selects, in the order the user named them.
+#[derive(Debug)]
+struct Selection {
+    ordered: Vec<RegionId>,
+    /// Regions named exactly rather than by a pattern.
+    explicit: Vec<RegionId>,
+}
+
+impl Selection {
+    fn contains(&self, id: &RegionId) -> bool {
+        self.ordered.contains(id)
+    }
+
+    fn position(&self, id: &RegionId) -> usize {
+        self.ordered.iter().position(|o| o == id).unwrap_or(usize::MAX)
+    }
+}
+
+fn select(
+    backend: &str,
+    restriction: &Restriction,
+    universe: &mut Vec<Region>,
+    source: Source,
+    warnings: &mut Vec<String>,
+) -> Result<Selection> {
+    if restriction.names.is_empty() {
+        return Err(Error::backend_config(
+            backend,
+            &restriction.field,
+            "is an empty list, which would allow no region; omit it to allow all regions, or name at least one",
+        ));
+    }
+    let mut selection = Selection {
+        ordered: Vec::new(),
+        explicit: Vec::new(),
+    };
+    let push = |list: &mut Vec<RegionId>, id: &RegionId| {
+        if !list.contains(id) {
+            list.push(id.clone());
+        }
+    };
+    for raw in &restriction.names {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err(Error::backend_config(backend, &restriction.field, "contains an empty region name"));
+        }
+        if is_pattern(name) {
+            let matched: Vec<RegionId> = universe
+                .iter()
+                .filter(|r| glob_matches(name, r.id.as_str()))
+                .map(|r| r.id.clone())
+                .collect();
+            if matched.is_empty() {
+                if !source.is_current() {
+                    warnings.push(format!(
+                        "pattern `{name}` in `{}` matches no region of the {source} list; live data is unavailable",
+                        restriction.field
+                    ));
+                    continue;
+                }
+                return Err(unknown_region(backend, restriction, name, universe, source));
+            }
+            for id in &matched {
+                push(&mut selection.ordered, id);
+            }
+        } else if let Some(region) = universe.iter().find(|r| r.id.matches(name)) {
+            let id = region.id.clone();
+            push(&mut selection.ordered, &id);
+            push(&mut selection.explicit, &id);
+        } else if source.is_current() {
+            return Err(unknown_region(backend, restriction, name, universe, source));
+        } else {
+            warnings.push(format!(
+                "region `{name}` in `{}` is not in the {source} list; kept because live data is unavailable to check it",
+                restriction.field
+            ));
+            let id = RegionId::new(name);
+            universe.push(Region::new(id.clone()));
+            push(&mut selection.ordered, &id);
+            push(&mut selection.explicit, &id);
+        }
+    }
+    Ok(selection)
+}
+
+fn unknown_region(backend: &str, restriction: &Restriction, name: &str, universe: &[Region], source: Source) -> Error {
+    let known: Vec<String> = universe.iter().map(|r| r.id.to_string()).collect();
+    Error::UnknownRegion {
+        backend: backend.to_owned(),
+        field: restriction.field.clone(),
+        name: name.to_owned(),
+        suggestions: suggestions(name, &known),
+        known,
+        source_label: source.as_str().to_owned(),
+    }
+}
+
+/// Up to three known names closest to `name`, nearest first.
+pub fn suggestions(name: &str, known: &[String]) -> Vec<String> {
+    let wanted = name.to_ascii_lowercase().replace(['*', '?'], "");
+    let mut scored: Vec<(f64, &String)> = known
+        .iter()
+        .map(|k| (strsim::normalized_damerau_levenshtein(&wanted, &k.to_ascii_lowercase()), k))
+        .filter(|(score, _)| *score >= 0.5)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.into_iter().take(3).map(|(_, k)| k.clone()).collect()
+}
+
+fn is_pattern(name: &str) -> bool {
+    name.contains(['*', '?'])
+}
+
+/// Case-insensitive glob: `*` matches any run of characters, `?` exactly one.
+pub fn glob_matches(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
+    let text: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                backtrack = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match backtrack {
+                Some((star, matched)) => {
+                    p = star + 1;
+                    t = matched + 1;
+                    backtrack = Some((star, matched + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::CuratedList;
+    use crate::provider::RegionConfig;
+
+    const KNOWN: CuratedList = CuratedList::new(
+        &["us-east-1", "us-west-1", "us-south-1", "europe-central-1", "me-west-1", "asia-south-1"],
+        "last full list",
+        "test",
+        "2026-11-01",
+    );
+    const PINNED: CuratedList = CuratedList::new(&["us-east-1", "europe-central-1"], "images", "test", "2026-11-01")
+        .with_hint("set `os_images` to bring your own image");
+    const DEFAULTS: CuratedList = CuratedList::new(&["us-east-1", "us-west-1"], "vetted", "test", "2026-11-01");
+
+    fn live() -> Vec<Region> {
+        vec![
+            Region::new("us-east-1"),
+            Region::new("us-west-1"),
+            Region::new("us-south-1").with_status(RegionStatus::Limited),
+            Region::new("europe-central-1"),
+            Region::new("me-west-1").with_status(RegionStatus::NotEnabled),
+            Region::new("asia-south-1").with_status(RegionStatus::Unavailable),
+            Region::new("us-midwest-9"),
+        ]
+    }
+
+    fn run(
+        policy: &RegionPolicy,
+        settings: &ProviderSettings,
+        source: Source,
+        backend: Option<&[&str]>,
+        run: Option<&[&str]>,
+    ) -> Result<Resolution> {
+        let to = |field: &str, names: &[&str]| Restriction::new(field, names.iter().map(|s| s.to_string()).collect());
+        let backend = backend.map(|n| to("regions", n));
+        let run = run.map(|n| to("run regions", n));
+        resolve(ResolveInput {
+            backend: "test",
+            policy,
+            settings,
+            regions: live(),
+            source,
+            fetched_at: SystemTime::now(),
+            backend_regions: backend.as_ref(),
+            run_regions: run.as_ref(),
+        })
+    }
+
+    fn ids(resolution: &Resolution) -> Vec<&str> {
+        resolution.regions.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    #[test]
+    fn dynamic_policy_keeps_every_enabled_region_in_provider_order() {
+        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, None).unwrap();
+        assert_eq!(ids(&r), ["us-east-1", "us-west-1", "us-south-1", "europe-central-1", "us-midwest-9"]);
+        assert_eq!(r.exclusion_of("me-west-1"), Some(ExclusionReason::NotEnabled));
+        assert_eq!(r.exclusion_of("asia-south-1"), Some(ExclusionReason::Unavailable));
+    }
+
+    #[test]
+    fn limited_regions_are_kept() {
+        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, None).unwrap();
+        assert!(r.regions.iter().any(|x| x.id.as_str() == "us-south-1" && x.status == RegionStatus::Limited));
+    }
+
+    #[test]
+    fn live_regions_missing_from_known_are_new() {
+        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, None).unwrap();
+        assert_eq!(r.new, vec![RegionId::new("us-midwest-9")]);
+    }
+
+    #[test]
+    fn pinned_policy_keeps_live_intersect_pinned() {
+        let policy = RegionPolicy::dynamic(KNOWN).with_pinned(PINNED);
+        let r = run(&policy, &Default::default(), Source::Live, None, None).unwrap();
+        assert_eq!(ids(&r), ["us-east-1", "europe-central-1"]);
+        assert_eq!(r.exclusion_of("us-west-1"), Some(ExclusionReason::NoImage));
+    }
+
+    #[test]
+    fn pinned_region_not_enabled_stays_excluded() {
+        let policy = RegionPolicy::dynamic(KNOWN).with_pinned(CuratedList::new(
+            &["us-east-1", "me-west-1"],
+            "images",
+            "test",
+            "2026-11-01",
+        ));
+        let r = run(&policy, &Default::default(), Source::Live, None, None).unwrap();
+        assert_eq!(r.exclusion_of("me-west-1"), Some(ExclusionReason::NotEnabled));
+    }
+
+    #[test]
+    fn own_image_lifts_the_pin() {
+        let policy = RegionPolicy::dynamic(KNOWN).with_pinned(PINNED);
+        let settings = ProviderSettings::default().with_pin_lifted("os_images is set");
+        let r = run(&policy, &settings, Source::Live, None, None).unwrap();
+        assert!(ids(&r).contains(&"us-west-1"));
+    }
+
+    #[test]
+    fn naming_an_unpinned_region_explains_how_to_bring_an_image() {
+        let policy = RegionPolicy::dynamic(KNOWN).with_pinned(PINNED);
+        let err = run(&policy, &Default::default(), Source::Live, Some(&["us-west-1"]), None).unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, Error::RegionExcluded { .. }));
+        assert!(message.contains("us-west-1") && message.contains("os_images"), "{message}");
+    }
+
+    #[test]
+    fn defaults_apply_only_when_no_regions_are_named() {
+        let policy = RegionPolicy::dynamic(KNOWN).with_defaults(DEFAULTS);
+        let r = run(&policy, &Default::default(), Source::Live, None, None).unwrap();
+        assert_eq!(ids(&r), ["us-east-1", "us-west-1"]);
+        assert_eq!(r.exclusion_of("europe-central-1"), Some(ExclusionReason::NotInDefaults));
+        let named = run(&policy, &Default::default(), Source::Live, Some(&["europe-central-1"]), None).unwrap();
+        assert_eq!(ids(&named), ["europe-central-1"]);
+        let run_named = run(&policy, &Default::default(), Source::Live, None, Some(&["us-south-1"])).unwrap();
+        assert_eq!(ids(&run_named), ["us-south-1"]);
+    }
+
+    #[test]
+    fn pinned_and_defaults_combine() {
+        let policy = RegionPolicy::dynamic(KNOWN).with_pinned(PINNED).with_defaults(DEFAULTS);
+        let r = run(&policy, &Default::default(), Source::Live, None, None).unwrap();
+        assert_eq!(ids(&r), ["us-east-1"]);
+        assert_eq!(r.exclusion_of("us-west-1"), Some(ExclusionReason::NoImage));
+        assert_eq!(r.exclusion_of("europe-central-1"), Some(ExclusionReason::NotInDefaults));
+    }
+
+    #[test]
+    fn cluster_policy_reports_no_new_regions() {
+        let r = run(&RegionPolicy::cluster(), &Default::default(), Source::Live, None, None).unwrap();
+        assert!(r.new.is_empty());
+        assert_eq!(r.policy, PolicyKind::Cluster);
+    }
+
+    #[test]
+    fn required_region_settings_exclude_regions_without_them() {
+        let settings = ProviderSettings::default().with_region_config(RegionConfig::new(
+            "vpc_ids",
+            vec!["us-east-1".into(), "ap-south-9".into()],
+            true,
+        ));
+        let r = run(&RegionPolicy::dynamic(KNOWN), &settings, Source::Live, None, None).unwrap();
+        assert_eq!(ids(&r), ["us-east-1"]);
+        assert_eq!(r.exclusion_of("us-west-1"), Some(ExclusionReason::MissingRegionConfig));
+        assert!(r.warnings.iter().any(|w| w.contains("ap-south-9")), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn backend_then_run_regions_narrow_in_run_order() {
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            Some(&["us-*", "europe-central-1"]),
+            Some(&["europe-central-1", "US-WEST-1"]),
+        )
+        .unwrap();
+        assert_eq!(ids(&r), ["europe-central-1", "us-west-1"]);
+        assert_eq!(r.exclusion_of("us-east-1"), Some(ExclusionReason::NotInRunConfig));
+        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, Some(&["us-west-1"]), None).unwrap();
+        assert_eq!(r.exclusion_of("us-east-1"), Some(ExclusionReason::NotInBackendConfig));
+    }
+
+    #[test]
+    fn backend_config_order_is_kept_when_no_run_regions() {
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            Some(&["europe-central-1", "us-east-1"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(ids(&r), ["europe-central-1", "us-east-1"]);
+    }
+
+    #[test]
+    fn matching_is_case_insensitive_and_keeps_provider_spelling() {
+        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, Some(&["US-EAST-1"])).unwrap();
+        assert_eq!(ids(&r), ["us-east-1"]);
+    }
+
+    #[test]
+    fn unknown_region_suggests_nearest_name() {
+        let err = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, Some(&["us-east-7"]), None)
+            .unwrap_err();
+        match &err {
+            Error::UnknownRegion { suggestions, field, .. } => {
+                assert_eq!(suggestions.first().map(String::as_str), Some("us-east-1"));
+                assert_eq!(field, "regions");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(err.to_string().contains("did you mean"), "{err}");
+    }
+
+    #[test]
+    fn pattern_matching_nothing_is_an_error() {
+        let err = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, Some(&["ap-*"]))
+            .unwrap_err();
+        assert!(matches!(err, Error::UnknownRegion { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn empty_list_is_an_error_not_all() {
+        let err = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, Some(&[]), None).unwrap_err();
+        assert!(err.to_string().contains("empty list"), "{err}");
+    }
+
+    #[test]
+    fn unrecognised_name_is_kept_with_a_warning_when_live_data_is_unavailable() {
+        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Builtin, None, Some(&["us-east-9"]))
+            .unwrap();
+        assert_eq!(ids(&r), ["us-east-9"]);
+        assert!(r.warnings.iter().any(|w| w.contains("us-east-9")));
+        assert!(r.new.is_empty(), "builtin data says nothing about new regions");
+    }
+
+    #[test]
+    fn empty_result_reports_the_reason_chain() {
+        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, Some(&["me-west-1"])).unwrap();
+        assert!(r.regions.is_empty());
+        let message = r.empty_error().unwrap().to_string();
+        assert!(message.contains("not-enabled") && message.contains("not-in-run-config"), "{message}");
+        assert!(r.warnings.iter().any(|w| w.contains("me-west-1")));
+    }
+
+    #[test]
+    fn globs_match_star_and_question_mark() {
+        assert!(glob_matches("us-*", "us-east-1"));
+        assert!(glob_matches("eu-west-?", "EU-WEST-3"));
+        assert!(!glob_matches("eu-west-?", "eu-west-10"));
+        assert!(glob_matches("*-1", "me-west-1"));
+        assert!(!glob_matches("us-*", "europe-central-1"));
+    }
+}
