@@ -80,10 +80,18 @@ impl BackendConfig {
             ..ConfigLocation::default()
         };
         let Value::Mapping(section) = value else {
-            return Err(Error::config(location, format!("`{path}` must be a mapping with a `type` key")));
+            return Err(Error::config(
+                location,
+                format!("`{path}` must be a mapping with a `type` key"),
+            ));
         };
         let shared: SharedKeys = serde_path_to_error::deserialize(Value::Mapping(section.clone()))
-            .map_err(|e| Error::config(location.clone(), format!("`{path}.{}`: {}", e.path(), e.inner())))?;
+            .map_err(|e| {
+                Error::config(
+                    location.clone(),
+                    format!("`{path}.{}`: {}", e.path(), e.inner()),
+                )
+            })?;
         Ok(Self {
             backend: shared.backend,
             regions: shared.regions,
@@ -123,18 +131,19 @@ pub struct Endpoint(url::Url);
 
 impl Endpoint {
     pub fn parse(backend: &str, raw: &str, allow_http: bool) -> Result<Self> {
-        let url = url::Url::parse(raw.trim())
-            .map_err(|e| Error::backend_config(backend, "endpoint", format!("`{raw}` is not a URL: {e}")))?;
+        let url = url::Url::parse(raw.trim()).map_err(|e| {
+            Error::backend_config(backend, "endpoint", format!("`{raw}` is not a URL: {e}"))
+        })?;
         match url.scheme() {
             "https" => {}
             "http" if allow_http || is_loopback(&url) => {}
-            "http" => {
-                return Err(Error::backend_config(
-                    backend,
-                    "endpoint",
-                    format!("`{raw}` is plain http and not loopback; use https, or set `allow_http: true`"),
-                ))
-            }
+            "http" => return Err(Error::backend_config(
+                backend,
+                "endpoint",
+                format!(
+                    "`{raw}` is plain http and not loopback; use https, or set `allow_http: true`"
+                ),
+            )),
             other => {
                 return Err(Error::backend_config(
                     backend,
@@ -155,7 +164,11 @@ impl Endpoint {
 
     /// The URL of `path` below this base (`https://host/v1` + `locations` → `https://host/v1/locations`).
     pub fn join(&self, path: &str) -> String {
-        format!("{}/{}", self.0.as_str().trim_end_matches('/'), path.trim_start_matches('/'))
+        format!(
+            "{}/{}",
+            self.0.as_str().trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -205,7 +218,10 @@ impl Config {
             ..ConfigLocation::default()
         };
         let Value::Mapping(top) = document else {
-            return Err(Error::config(location, "expected a mapping with `backends` or `projects`"));
+            return Err(Error::config(
+                location,
+                "expected a mapping with `backends` or `projects`",
+            ));
         };
         let (backends, prefix) = if let Some(projects) = top.get("projects") {
             select_project(projects, project, &location)?
@@ -224,7 +240,10 @@ impl Config {
             ));
         };
         let Value::Sequence(items) = backends else {
-            return Err(Error::config(location, format!("`{prefix}` must be a list")));
+            return Err(Error::config(
+                location,
+                format!("`{prefix}` must be a list"),
+            ));
         };
         let backends = items
             .into_iter()
@@ -238,25 +257,38 @@ impl Config {
     }
 }
 
-fn select_project(projects: &Value, wanted: Option<&str>, location: &ConfigLocation) -> Result<(Value, String)> {
+fn select_project(
+    projects: &Value,
+    wanted: Option<&str>,
+    location: &ConfigLocation,
+) -> Result<(Value, String)> {
     let Value::Sequence(projects) = projects else {
         return Err(Error::config(location.clone(), "`projects` must be a list"));
     };
     let name_of = |p: &Value| p.get("name").and_then(Value::as_str).map(str::to_owned);
     let index = match wanted {
-        Some(wanted) => projects.iter().position(|p| name_of(p).as_deref() == Some(wanted)).ok_or_else(|| {
-            let names: Vec<_> = projects.iter().filter_map(name_of).collect();
-            Error::config(
-                location.clone(),
-                format!("no project named `{wanted}`; projects: {}", names.join(", ")),
-            )
-        })?,
+        Some(wanted) => projects
+            .iter()
+            .position(|p| name_of(p).as_deref() == Some(wanted))
+            .ok_or_else(|| {
+                let names: Vec<_> = projects.iter().filter_map(name_of).collect();
+                Error::config(
+                    location.clone(),
+                    format!(
+                        "no project named `{wanted}`; projects: {}",
+                        names.join(", ")
+                    ),
+                )
+            })?,
         None if projects.is_empty() => {
             return Err(Error::config(location.clone(), "`projects` is empty"));
         }
         None => 0,
     };
-    let backends = projects[index].get("backends").cloned().unwrap_or(Value::Sequence(Vec::new()));
+    let backends = projects[index]
+        .get("backends")
+        .cloned()
+        .unwrap_or(Value::Sequence(Vec::new()));
     Ok((backends, format!("projects[{index}].backends")))
 }
 
@@ -303,7 +335,9 @@ impl RunConfig {
             return Ok(Self::default());
         }
         let shape: Shape = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
-        Ok(Self { regions: shape.regions })
+        Ok(Self {
+            regions: shape.regions,
+        })
     }
 }
 
@@ -321,22 +355,40 @@ mod tests {
         .unwrap();
         assert_eq!(config.backends.len(), 1);
         assert_eq!(config.backends[0].backend, "lambda");
-        assert_eq!(config.backends[0].regions, Some(vec!["us-east-1".to_owned()]));
+        assert_eq!(
+            config.backends[0].regions,
+            Some(vec!["us-east-1".to_owned()])
+        );
     }
 
     #[test]
     fn dstack_shape_selects_first_project_by_default_and_named_on_request() {
         let yaml = "projects:\n  - name: main\n    backends: [{type: lambda}]\n  - name: other\n    backends: [{type: runpod}, {type: vastai}]\n";
-        assert_eq!(Config::from_yaml(yaml, None, None).unwrap().backends[0].backend, "lambda");
-        assert_eq!(Config::from_yaml(yaml, None, Some("other")).unwrap().backends.len(), 2);
-        let err = Config::from_yaml(yaml, None, Some("nope")).unwrap_err().to_string();
+        assert_eq!(
+            Config::from_yaml(yaml, None, None).unwrap().backends[0].backend,
+            "lambda"
+        );
+        assert_eq!(
+            Config::from_yaml(yaml, None, Some("other"))
+                .unwrap()
+                .backends
+                .len(),
+            2
+        );
+        let err = Config::from_yaml(yaml, None, Some("nope"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("main, other"), "{err}");
     }
 
     #[test]
     fn malformed_yaml_reports_file_line_and_column() {
-        let err = Config::from_yaml("backends:\n  - type: lambda\n    regions: [us-east-1\n", Some(Path::new("c.yml")), None)
-            .unwrap_err();
+        let err = Config::from_yaml(
+            "backends:\n  - type: lambda\n    regions: [us-east-1\n",
+            Some(Path::new("c.yml")),
+            None,
+        )
+        .unwrap_err();
         match err {
             Error::Config { location, .. } => {
                 assert_eq!(location.file.as_deref(), Some(Path::new("c.yml")));
@@ -350,20 +402,32 @@ mod tests {
     fn plain_http_endpoint_needs_loopback_or_allow_http() {
         assert!(Endpoint::parse("lambda", "http://127.0.0.1:8080", false).is_ok());
         assert!(Endpoint::parse("lambda", "http://localhost:8080", false).is_ok());
-        let err = Endpoint::parse("lambda", "http://example.com", false).unwrap_err().to_string();
-        assert!(err.contains("lambda") && err.contains("endpoint") && err.contains("allow_http"), "{err}");
+        let err = Endpoint::parse("lambda", "http://example.com", false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("lambda") && err.contains("endpoint") && err.contains("allow_http"),
+            "{err}"
+        );
         assert!(Endpoint::parse("lambda", "http://example.com", true).is_ok());
     }
 
     #[test]
     fn endpoint_join_keeps_base_path() {
         let endpoint = Endpoint::parse("verda", "https://api.verda.com/v1/", false).unwrap();
-        assert_eq!(endpoint.join("/locations"), "https://api.verda.com/v1/locations");
+        assert_eq!(
+            endpoint.join("/locations"),
+            "https://api.verda.com/v1/locations"
+        );
     }
 
     #[test]
     fn run_config_reads_regions_and_ignores_other_keys() {
-        let run = RunConfig::from_yaml("type: task\nregions: [us-east-1]\ncommands: [nvidia-smi]\n", None).unwrap();
+        let run = RunConfig::from_yaml(
+            "type: task\nregions: [us-east-1]\ncommands: [nvidia-smi]\n",
+            None,
+        )
+        .unwrap();
         assert_eq!(run.regions, Some(vec!["us-east-1".to_owned()]));
     }
 }

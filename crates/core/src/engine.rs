@@ -13,7 +13,7 @@ use crate::model::Region;
 use crate::policy::PolicyKind;
 use crate::provider::{DiscoveryContext, ProviderSettings, RegionProvider};
 use crate::registry::{BackendDescriptor, Registry};
-use crate::resolve::{resolve, ResolveInput, Resolution, Restriction, Source};
+use crate::resolve::{resolve, Resolution, ResolveInput, Restriction, Source};
 
 /// How to resolve.
 #[derive(Clone, Debug)]
@@ -105,18 +105,32 @@ impl RegionKit {
     }
 
     /// Resolve every backend of `config` concurrently, in config order.
-    pub async fn resolve_all(&self, config: &Config, options: &ResolveOptions) -> Vec<BackendReport> {
-        self.resolve_sections(config.backends.clone(), options).await
+    pub async fn resolve_all(
+        &self,
+        config: &Config,
+        options: &ResolveOptions,
+    ) -> Vec<BackendReport> {
+        self.resolve_sections(config.backends.clone(), options)
+            .await
     }
 
     /// Resolve the given backend sections concurrently, reporting in the order given.
-    pub async fn resolve_sections(&self, sections: Vec<BackendConfig>, options: &ResolveOptions) -> Vec<BackendReport> {
+    pub async fn resolve_sections(
+        &self,
+        sections: Vec<BackendConfig>,
+        options: &ResolveOptions,
+    ) -> Vec<BackendReport> {
         let deadline = Instant::now() + options.deadline;
         let mut tasks = JoinSet::new();
         for (index, section) in sections.into_iter().enumerate() {
             let kit = self.clone();
             let options = options.clone();
-            tasks.spawn(async move { (index, kit.resolve_section(&section, &options, deadline).await) });
+            tasks.spawn(async move {
+                (
+                    index,
+                    kit.resolve_section(&section, &options, deadline).await,
+                )
+            });
         }
         let mut reports = Vec::new();
         while let Some(joined) = tasks.join_next().await {
@@ -130,7 +144,12 @@ impl RegionKit {
     }
 
     /// Resolve one backend section.
-    pub async fn resolve_section(&self, section: &BackendConfig, options: &ResolveOptions, deadline: Instant) -> BackendReport {
+    pub async fn resolve_section(
+        &self,
+        section: &BackendConfig,
+        options: &ResolveOptions,
+        deadline: Instant,
+    ) -> BackendReport {
         let descriptor = match self.registry.get(&section.backend) {
             Ok(descriptor) => descriptor,
             Err(error) => return BackendReport::failed(&section.backend, None, error),
@@ -138,11 +157,16 @@ impl RegionKit {
         let policy = descriptor.policy.kind();
         let provider = (descriptor.build)(section);
         let (discovered, settings) = match (&provider, options.offline) {
-            (Ok(provider), false) => (self.discover(descriptor, provider.as_ref(), deadline).await, provider.settings()),
+            (Ok(provider), false) => (
+                self.discover(descriptor, provider.as_ref(), deadline).await,
+                provider.settings(),
+            ),
             (Ok(provider), true) => (Ok(builtin(descriptor, None)), provider.settings()),
             // Offline needs no credentials: a section that cannot build a client still resolves.
             (Err(_), true) => (Ok(builtin(descriptor, None)), ProviderSettings::default()),
-            (Err(error), false) => return BackendReport::failed(descriptor.id, Some(policy), error.clone()),
+            (Err(error), false) => {
+                return BackendReport::failed(descriptor.id, Some(policy), error.clone())
+            }
         };
         let discovered = match discovered {
             Ok(discovered) => discovered,
@@ -217,7 +241,10 @@ impl RegionKit {
 /// An empty region list from a provider is a broken answer, never "no regions".
 fn non_empty(backend: &str, regions: Vec<Region>) -> Result<Vec<Region>, ProviderError> {
     if regions.is_empty() {
-        return Err(ProviderError::bad_response(backend, "the provider listed no regions at all"));
+        return Err(ProviderError::bad_response(
+            backend,
+            "the provider listed no regions at all",
+        ));
     }
     Ok(regions)
 }
@@ -258,7 +285,10 @@ fn builtin(descriptor: &BackendDescriptor, live_error: Option<ProviderError>) ->
 }
 
 /// The provider of a backend section, for callers that drive discovery themselves.
-pub fn build_provider(registry: &Registry, section: &BackendConfig) -> Result<Arc<dyn RegionProvider>> {
+pub fn build_provider(
+    registry: &Registry,
+    section: &BackendConfig,
+) -> Result<Arc<dyn RegionProvider>> {
     let descriptor = registry.get(&section.backend)?;
     (descriptor.build)(section)
 }

@@ -60,7 +60,11 @@ pub struct ProviderError {
 }
 
 impl ProviderError {
-    pub fn new(backend: impl Into<String>, kind: ProviderErrorKind, message: impl Into<String>) -> Self {
+    pub fn new(
+        backend: impl Into<String>,
+        kind: ProviderErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             backend: backend.into(),
             kind,
@@ -83,7 +87,11 @@ impl ProviderError {
     }
 
     /// An error for a non-success HTTP status, classified by the status alone.
-    pub fn from_status(backend: impl Into<String>, status: u16, message: impl Into<String>) -> Self {
+    pub fn from_status(
+        backend: impl Into<String>,
+        status: u16,
+        message: impl Into<String>,
+    ) -> Self {
         Self::new(backend, ProviderErrorKind::from_status(status), message).with_status(status)
     }
 
@@ -104,7 +112,10 @@ impl ProviderError {
 
     /// Whether trying again later may succeed. Only temporary errors are retried.
     pub fn is_temporary(&self) -> bool {
-        matches!(self.kind, ProviderErrorKind::RateLimited | ProviderErrorKind::Unavailable)
+        matches!(
+            self.kind,
+            ProviderErrorKind::RateLimited | ProviderErrorKind::Unavailable
+        )
     }
 
     /// What the user can do about it, in one sentence.
@@ -170,8 +181,11 @@ pub enum Error {
     #[error("backend `{backend}` is registered twice")]
     DuplicateBackend { backend: String },
 
-    #[error("{backend}: {field}: unknown region `{name}`{}; known regions ({source_label}): {}",
-        suggest(suggestions), preview(known))]
+    #[error(
+        "{backend}: {field}: unknown region `{name}`{}; known regions ({source_label}): {}",
+        suggest(suggestions),
+        preview(known)
+    )]
     UnknownRegion {
         backend: String,
         /// The config field the name came from (`regions` of the backend config, run `regions`).
@@ -194,7 +208,10 @@ pub enum Error {
     EmptyResult { backend: String, chain: Vec<String> },
 
     #[error("{location}: {message}")]
-    Config { location: ConfigLocation, message: String },
+    Config {
+        location: ConfigLocation,
+        message: String,
+    },
 
     #[error(transparent)]
     Provider(#[from] ProviderError),
@@ -237,7 +254,10 @@ impl Error {
     /// Attach the file name to a config error that was found without one.
     pub fn in_file(self, file: &std::path::Path) -> Self {
         match self {
-            Self::Config { mut location, message } => {
+            Self::Config {
+                mut location,
+                message,
+            } => {
                 if location.file.is_none() {
                     location.file = Some(file.to_path_buf());
                 }
@@ -254,7 +274,10 @@ fn suggest(suggestions: &[String]) -> String {
         [one] => format!(" (did you mean `{one}`?)"),
         many => format!(
             " (did you mean one of {}?)",
-            many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

@@ -7,18 +7,36 @@
 
 /// (ISO code, continent, names and common spellings, lower case).
 const COUNTRIES: &[(&str, &str, &[&str])] = &[
-    ("US", "North America", &["united states", "united states of america", "usa", "us"]),
+    (
+        "US",
+        "North America",
+        &["united states", "united states of america", "usa", "us"],
+    ),
     ("CA", "North America", &["canada"]),
     ("MX", "North America", &["mexico"]),
     ("BR", "South America", &["brazil"]),
     ("CL", "South America", &["chile"]),
     ("AR", "South America", &["argentina"]),
     ("CO", "South America", &["colombia"]),
-    ("GB", "Europe", &["united kingdom", "uk", "great britain", "england", "scotland"]),
+    (
+        "GB",
+        "Europe",
+        &[
+            "united kingdom",
+            "uk",
+            "great britain",
+            "england",
+            "scotland",
+        ],
+    ),
     ("IE", "Europe", &["ireland"]),
     ("FR", "Europe", &["france"]),
     ("DE", "Europe", &["germany", "deutschland"]),
-    ("NL", "Europe", &["netherlands", "the netherlands", "holland"]),
+    (
+        "NL",
+        "Europe",
+        &["netherlands", "the netherlands", "holland"],
+    ),
     ("BE", "Europe", &["belgium"]),
     ("LU", "Europe", &["luxembourg"]),
     ("CH", "Europe", &["switzerland"]),
@@ -80,7 +98,9 @@ pub fn country_code(name_or_code: &str) -> Option<&'static str> {
     let wanted = name_or_code.trim().to_ascii_lowercase();
     COUNTRIES
         .iter()
-        .find(|(code, _, names)| code.eq_ignore_ascii_case(&wanted) || names.contains(&wanted.as_str()))
+        .find(|(code, _, names)| {
+            code.eq_ignore_ascii_case(&wanted) || names.contains(&wanted.as_str())
+        })
         .map(|(code, _, _)| *code)
 }
 

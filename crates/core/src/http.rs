@@ -90,7 +90,12 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::limited(policy.max_redirects))
             .user_agent(concat!("regionkit/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::config(Default::default(), format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| {
+                Error::config(
+                    Default::default(),
+                    format!("cannot build the HTTP client: {e}"),
+                )
+            })?;
         Ok(Self { client, policy })
     }
 
@@ -119,7 +124,10 @@ impl HttpClient {
             attempt += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(ProviderError::unavailable(backend, "the deadline passed before the request could be sent"));
+                return Err(ProviderError::unavailable(
+                    backend,
+                    "the deadline passed before the request could be sent",
+                ));
             }
             let Some(this_try) = request.try_clone() else {
                 return Err(ProviderError::new(
@@ -130,7 +138,10 @@ impl HttpClient {
             };
             let timeout = self.policy.request_timeout.min(remaining);
             let error = match tokio::time::timeout(timeout, self.attempt(backend, this_try)).await {
-                Err(_) => ProviderError::unavailable(backend, format!("no complete answer within {} ms", timeout.as_millis())),
+                Err(_) => ProviderError::unavailable(
+                    backend,
+                    format!("no complete answer within {} ms", timeout.as_millis()),
+                ),
                 Ok(Err(error)) => error,
                 Ok(Ok(response)) if response.is_success() => return Ok(response),
                 Ok(Ok(response)) => {
@@ -145,9 +156,15 @@ impl HttpClient {
             if !error.is_temporary() || attempt >= self.policy.max_attempts {
                 return Err(error);
             }
-            let wait = error.retry_after.unwrap_or_else(|| self.policy.backoff(attempt));
+            let wait = error
+                .retry_after
+                .unwrap_or_else(|| self.policy.backoff(attempt));
             if Instant::now() + wait >= deadline {
-                tracing::debug!(backend, wait_ms = wait.as_millis() as u64, "not retrying: the wait would pass the deadline");
+                tracing::debug!(
+                    backend,
+                    wait_ms = wait.as_millis() as u64,
+                    "not retrying: the wait would pass the deadline"
+                );
                 return Err(error);
             }
             tracing::debug!(backend, attempt, wait_ms = wait.as_millis() as u64, error = %error.message, "retrying");
@@ -155,16 +172,30 @@ impl HttpClient {
         }
     }
 
-    async fn attempt(&self, backend: &str, request: reqwest::RequestBuilder) -> Result<HttpResponse, ProviderError> {
-        let mut response = request.send().await.map_err(|e| transport_error(backend, e))?;
+    async fn attempt(
+        &self,
+        backend: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<HttpResponse, ProviderError> {
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(backend, e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let cap = self.policy.max_body_bytes;
-        if response.content_length().is_some_and(|len| len > cap as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > cap as u64)
+        {
             return Err(too_large(backend, cap));
         }
         let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(backend, e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(backend, e))?
+        {
             if body.len() + chunk.len() > cap {
                 return Err(too_large(backend, cap));
             }
@@ -179,7 +210,10 @@ impl HttpClient {
 }
 
 fn too_large(backend: &str, cap: usize) -> ProviderError {
-    ProviderError::bad_response(backend, format!("the response is larger than the {cap}-byte limit"))
+    ProviderError::bad_response(
+        backend,
+        format!("the response is larger than the {cap}-byte limit"),
+    )
 }
 
 /// Describe a transport failure without the URL, which may carry credentials in its query.
@@ -201,7 +235,11 @@ fn transport_error(backend: &str, error: reqwest::Error) -> ProviderError {
         detail = cause.to_string();
         source = cause.source();
     }
-    let message = if detail.is_empty() { what.to_owned() } else { format!("{what}: {detail}") };
+    let message = if detail.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what}: {detail}")
+    };
     let kind = if error.is_redirect() {
         ProviderErrorKind::BadResponse
     } else {
@@ -217,7 +255,10 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// A response read whole under the size cap.
@@ -266,9 +307,12 @@ pub fn decode_json<T: DeserializeOwned>(backend: &str, body: &[u8]) -> Result<T,
         };
         ProviderError::bad_response(backend, what)
     })?;
-    deserializer
-        .end()
-        .map_err(|e| ProviderError::bad_response(backend, format!("trailing data after the JSON response ({e})")))?;
+    deserializer.end().map_err(|e| {
+        ProviderError::bad_response(
+            backend,
+            format!("trailing data after the JSON response ({e})"),
+        )
+    })?;
     Ok(value)
 }
 
@@ -284,14 +328,18 @@ mod tests {
         let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
         headers.insert(RETRY_AFTER, later.parse().unwrap());
         let wait = retry_after(&headers).unwrap();
-        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
         headers.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&headers), None);
     }
 
     #[test]
     fn backoff_stays_under_its_ceiling() {
-        let policy = HttpPolicy::default().with_backoff(Duration::from_millis(100), Duration::from_millis(300));
+        let policy = HttpPolicy::default()
+            .with_backoff(Duration::from_millis(100), Duration::from_millis(300));
         for attempt in 1..10 {
             assert!(policy.backoff(attempt) <= Duration::from_millis(300));
         }
@@ -299,7 +347,8 @@ mod tests {
 
     #[test]
     fn truncated_json_is_named_as_such() {
-        let err = decode_json::<serde_json::Value>("lambda", br#"{"data": [{"name": "us-ea"#).unwrap_err();
+        let err = decode_json::<serde_json::Value>("lambda", br#"{"data": [{"name": "us-ea"#)
+            .unwrap_err();
         assert_eq!(err.kind, ProviderErrorKind::BadResponse);
         assert!(err.message.contains("truncated"), "{}", err.message);
     }
@@ -311,7 +360,8 @@ mod tests {
             #[allow(dead_code)]
             name: String,
         }
-        let err = decode_json::<Vec<Item>>("lambda", br#"[{"name": "a"}, {"name": 5}]"#).unwrap_err();
+        let err =
+            decode_json::<Vec<Item>>("lambda", br#"[{"name": "a"}, {"name": 5}]"#).unwrap_err();
         assert!(err.message.contains("[1].name"), "{}", err.message);
     }
 }

@@ -190,8 +190,12 @@ impl ExclusionReason {
             Self::NotEnabled => "the account has not enabled this region",
             Self::Unavailable => "the provider reports the region as unavailable",
             Self::NoImage => "the orchestrator's OS image is not published in this region",
-            Self::NotInDefaults => "not in the vetted default list, used because no regions were named",
-            Self::MissingRegionConfig => "the backend config has no per-region settings for this region",
+            Self::NotInDefaults => {
+                "not in the vetted default list, used because no regions were named"
+            }
+            Self::MissingRegionConfig => {
+                "the backend config has no per-region settings for this region"
+            }
             Self::NotInBackendConfig => "not named by `regions` in the backend config",
             Self::NotInRunConfig => "not named by the run's `regions` or `--region`",
         }
@@ -213,10 +217,19 @@ mod tests {
     #[test]
     fn policy_kind_follows_the_lists_present() {
         assert_eq!(RegionPolicy::dynamic(LIST).kind(), PolicyKind::Dynamic);
-        assert_eq!(RegionPolicy::dynamic(LIST).with_pinned(LIST).kind(), PolicyKind::Pinned);
-        assert_eq!(RegionPolicy::dynamic(LIST).with_defaults(LIST).kind(), PolicyKind::Defaults);
         assert_eq!(
-            RegionPolicy::dynamic(LIST).with_pinned(LIST).with_defaults(LIST).kind(),
+            RegionPolicy::dynamic(LIST).with_pinned(LIST).kind(),
+            PolicyKind::Pinned
+        );
+        assert_eq!(
+            RegionPolicy::dynamic(LIST).with_defaults(LIST).kind(),
+            PolicyKind::Defaults
+        );
+        assert_eq!(
+            RegionPolicy::dynamic(LIST)
+                .with_pinned(LIST)
+                .with_defaults(LIST)
+                .kind(),
             PolicyKind::PinnedAndDefaults
         );
         assert_eq!(RegionPolicy::cluster().kind(), PolicyKind::Cluster);

@@ -55,7 +55,9 @@ impl DiscoveryContext {
         request: reqwest::RequestBuilder,
         classify: &(dyn Fn(&HttpResponse) -> ProviderError + Sync),
     ) -> Result<HttpResponse, ProviderError> {
-        self.http.send(&self.backend, request, self.deadline, classify).await
+        self.http
+            .send(&self.backend, request, self.deadline, classify)
+            .await
     }
 }
 

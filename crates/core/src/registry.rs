@@ -68,7 +68,8 @@ impl BackendDescriptor {
 
     /// Whether `name` is this backend's id or one of its aliases, ignoring case.
     pub fn answers_to(&self, name: &str) -> bool {
-        self.id.eq_ignore_ascii_case(name) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+        self.id.eq_ignore_ascii_case(name)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
     }
 }
 
@@ -105,11 +106,17 @@ pub struct Registry {
 impl Registry {
     /// Every backend registered at link time.
     pub fn linked() -> Result<Self> {
-        Self::from_descriptors(inventory::iter::<BackendRegistration>.into_iter().map(|r| r.descriptor))
+        Self::from_descriptors(
+            inventory::iter::<BackendRegistration>
+                .into_iter()
+                .map(|r| r.descriptor),
+        )
     }
 
     /// An explicit set of backends, for hosts without link-time collection.
-    pub fn from_descriptors(descriptors: impl IntoIterator<Item = &'static BackendDescriptor>) -> Result<Self> {
+    pub fn from_descriptors(
+        descriptors: impl IntoIterator<Item = &'static BackendDescriptor>,
+    ) -> Result<Self> {
         let mut backends: Vec<_> = descriptors.into_iter().collect();
         backends.sort_by_key(|d| d.id);
         for pair in backends.windows(2) {
@@ -121,7 +128,11 @@ impl Registry {
         }
         for (i, d) in backends.iter().enumerate() {
             for alias in d.aliases {
-                if backends.iter().enumerate().any(|(j, other)| j != i && other.answers_to(alias)) {
+                if backends
+                    .iter()
+                    .enumerate()
+                    .any(|(j, other)| j != i && other.answers_to(alias))
+                {
                     return Err(Error::DuplicateBackend {
                         backend: (*alias).to_owned(),
                     });
@@ -162,14 +173,27 @@ mod tests {
     use crate::policy::CuratedList;
 
     fn never(_: &BackendConfig) -> Result<Arc<dyn RegionProvider>> {
-        Err(Error::config(Default::default(), "not buildable in this test"))
+        Err(Error::config(
+            Default::default(),
+            "not buildable in this test",
+        ))
     }
 
-    static ALPHA: BackendDescriptor =
-        BackendDescriptor::new("alpha", "Alpha", "none", RegionPolicy::dynamic(CuratedList::EMPTY), never)
-            .with_aliases(&["first"]);
-    static BETA: BackendDescriptor =
-        BackendDescriptor::new("beta", "Beta", "none", RegionPolicy::dynamic(CuratedList::EMPTY), never);
+    static ALPHA: BackendDescriptor = BackendDescriptor::new(
+        "alpha",
+        "Alpha",
+        "none",
+        RegionPolicy::dynamic(CuratedList::EMPTY),
+        never,
+    )
+    .with_aliases(&["first"]);
+    static BETA: BackendDescriptor = BackendDescriptor::new(
+        "beta",
+        "Beta",
+        "none",
+        RegionPolicy::dynamic(CuratedList::EMPTY),
+        never,
+    );
 
     #[test]
     fn registry_is_sorted_and_finds_aliases_case_insensitively() {
@@ -188,6 +212,9 @@ mod tests {
     fn unknown_backend_names_the_linked_ones() {
         let registry = Registry::from_descriptors([&ALPHA, &BETA]).unwrap();
         let message = registry.get("gamma").unwrap_err().to_string();
-        assert!(message.contains("gamma") && message.contains("alpha, beta"), "{message}");
+        assert!(
+            message.contains("gamma") && message.contains("alpha, beta"),
+            "{message}"
+        );
     }
 }

@@ -124,7 +124,11 @@ impl Resolution {
         for (reason, ids) in counted {
             let shown: Vec<_> = ids.iter().take(5).copied().collect();
             let more = if ids.len() > 5 { ", …" } else { "" };
-            chain.push(format!("{} {reason} ({}{more})", ids.len(), shown.join(", ")));
+            chain.push(format!(
+                "{} {reason} ({}{more})",
+                ids.len(),
+                shown.join(", ")
+            ));
         }
         Some(Error::EmptyResult {
             backend: self.backend.clone(),
@@ -134,7 +138,10 @@ impl Resolution {
 
     /// The reason a region is out, if it is.
     pub fn exclusion_of(&self, id: &str) -> Option<ExclusionReason> {
-        self.excluded.iter().find(|e| e.id.matches(id)).map(|e| e.reason)
+        self.excluded
+            .iter()
+            .find(|e| e.id.matches(id))
+            .map(|e| e.reason)
     }
 }
 
@@ -162,7 +169,9 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
         .transpose()?;
 
     let pinned = policy.pinned.filter(|_| settings.pin_lifted.is_none());
-    let defaults = policy.defaults.filter(|_| backend_sel.is_none() && run_sel.is_none());
+    let defaults = policy
+        .defaults
+        .filter(|_| backend_sel.is_none() && run_sel.is_none());
     let region_config = settings.region_config.as_ref().filter(|c| c.required);
 
     let mut kept = Vec::new();
@@ -171,13 +180,24 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
         let reason = match region.status {
             RegionStatus::NotEnabled => Some(ExclusionReason::NotEnabled),
             RegionStatus::Unavailable => Some(ExclusionReason::Unavailable),
-            _ if pinned.is_some_and(|p| !p.contains(region.id.as_str())) => Some(ExclusionReason::NoImage),
-            _ if defaults.is_some_and(|d| !d.contains(region.id.as_str())) => Some(ExclusionReason::NotInDefaults),
-            _ if region_config.is_some_and(|c| !c.has(&region.id)) => Some(ExclusionReason::MissingRegionConfig),
-            _ if backend_sel.as_ref().is_some_and(|s| !s.contains(&region.id)) => {
+            _ if pinned.is_some_and(|p| !p.contains(region.id.as_str())) => {
+                Some(ExclusionReason::NoImage)
+            }
+            _ if defaults.is_some_and(|d| !d.contains(region.id.as_str())) => {
+                Some(ExclusionReason::NotInDefaults)
+            }
+            _ if region_config.is_some_and(|c| !c.has(&region.id)) => {
+                Some(ExclusionReason::MissingRegionConfig)
+            }
+            _ if backend_sel
+                .as_ref()
+                .is_some_and(|s| !s.contains(&region.id)) =>
+            {
                 Some(ExclusionReason::NotInBackendConfig)
             }
-            _ if run_sel.as_ref().is_some_and(|s| !s.contains(&region.id)) => Some(ExclusionReason::NotInRunConfig),
+            _ if run_sel.as_ref().is_some_and(|s| !s.contains(&region.id)) => {
+                Some(ExclusionReason::NotInRunConfig)
+            }
             _ => None,
         };
         match reason {
@@ -217,7 +237,9 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
                         detail,
                     });
                 }
-                ExclusionReason::NotEnabled | ExclusionReason::Unavailable | ExclusionReason::MissingRegionConfig => {
+                ExclusionReason::NotEnabled
+                | ExclusionReason::Unavailable
+                | ExclusionReason::MissingRegionConfig => {
                     warnings.push(format!(
                         "region `{id}` named in `{}` is excluded: {} ({reason})",
                         restriction.field,
@@ -291,7 +313,10 @@ impl Selection {
     }
 
     fn position(&self, id: &RegionId) -> usize {
-        self.ordered.iter().position(|o| o == id).unwrap_or(usize::MAX)
+        self.ordered
+            .iter()
+            .position(|o| o == id)
+            .unwrap_or(usize::MAX)
     }
 }
 
@@ -321,7 +346,11 @@ fn select(
     for raw in &restriction.names {
         let name = raw.trim();
         if name.is_empty() {
-            return Err(Error::backend_config(backend, &restriction.field, "contains an empty region name"));
+            return Err(Error::backend_config(
+                backend,
+                &restriction.field,
+                "contains an empty region name",
+            ));
         }
         if is_pattern(name) {
             let matched: Vec<RegionId> = universe
@@ -362,7 +391,13 @@ fn select(
     Ok(selection)
 }
 
-fn unknown_region(backend: &str, restriction: &Restriction, name: &str, universe: &[Region], source: Source) -> Error {
+fn unknown_region(
+    backend: &str,
+    restriction: &Restriction,
+    name: &str,
+    universe: &[Region],
+    source: Source,
+) -> Error {
     let known: Vec<String> = universe.iter().map(|r| r.id.to_string()).collect();
     Error::UnknownRegion {
         backend: backend.to_owned(),
@@ -379,7 +414,12 @@ pub fn suggestions(name: &str, known: &[String]) -> Vec<String> {
     let wanted = name.to_ascii_lowercase().replace(['*', '?'], "");
     let mut scored: Vec<(f64, &String)> = known
         .iter()
-        .map(|k| (strsim::normalized_damerau_levenshtein(&wanted, &k.to_ascii_lowercase()), k))
+        .map(|k| {
+            (
+                strsim::normalized_damerau_levenshtein(&wanted, &k.to_ascii_lowercase()),
+                k,
+            )
+        })
         .filter(|(score, _)| *score >= 0.5)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
@@ -426,14 +466,27 @@ mod tests {
     use crate::provider::RegionConfig;
 
     const KNOWN: CuratedList = CuratedList::new(
-        &["us-east-1", "us-west-1", "us-south-1", "europe-central-1", "me-west-1", "asia-south-1"],
+        &[
+            "us-east-1",
+            "us-west-1",
+            "us-south-1",
+            "europe-central-1",
+            "me-west-1",
+            "asia-south-1",
+        ],
         "last full list",
         "test",
         "2026-11-01",
     );
-    const PINNED: CuratedList = CuratedList::new(&["us-east-1", "europe-central-1"], "images", "test", "2026-11-01")
-        .with_hint("set `os_images` to bring your own image");
-    const DEFAULTS: CuratedList = CuratedList::new(&["us-east-1", "us-west-1"], "vetted", "test", "2026-11-01");
+    const PINNED: CuratedList = CuratedList::new(
+        &["us-east-1", "europe-central-1"],
+        "images",
+        "test",
+        "2026-11-01",
+    )
+    .with_hint("set `os_images` to bring your own image");
+    const DEFAULTS: CuratedList =
+        CuratedList::new(&["us-east-1", "us-west-1"], "vetted", "test", "2026-11-01");
 
     fn live() -> Vec<Region> {
         vec![
@@ -454,7 +507,9 @@ mod tests {
         backend: Option<&[&str]>,
         run: Option<&[&str]>,
     ) -> Result<Resolution> {
-        let to = |field: &str, names: &[&str]| Restriction::new(field, names.iter().map(|s| s.to_string()).collect());
+        let to = |field: &str, names: &[&str]| {
+            Restriction::new(field, names.iter().map(|s| s.to_string()).collect())
+        };
         let backend = backend.map(|n| to("regions", n));
         let run = run.map(|n| to("run regions", n));
         resolve(ResolveInput {
@@ -475,21 +530,60 @@ mod tests {
 
     #[test]
     fn dynamic_policy_keeps_every_enabled_region_in_provider_order() {
-        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, None).unwrap();
-        assert_eq!(ids(&r), ["us-east-1", "us-west-1", "us-south-1", "europe-central-1", "us-midwest-9"]);
-        assert_eq!(r.exclusion_of("me-west-1"), Some(ExclusionReason::NotEnabled));
-        assert_eq!(r.exclusion_of("asia-south-1"), Some(ExclusionReason::Unavailable));
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            ids(&r),
+            [
+                "us-east-1",
+                "us-west-1",
+                "us-south-1",
+                "europe-central-1",
+                "us-midwest-9"
+            ]
+        );
+        assert_eq!(
+            r.exclusion_of("me-west-1"),
+            Some(ExclusionReason::NotEnabled)
+        );
+        assert_eq!(
+            r.exclusion_of("asia-south-1"),
+            Some(ExclusionReason::Unavailable)
+        );
     }
 
     #[test]
     fn limited_regions_are_kept() {
-        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, None).unwrap();
-        assert!(r.regions.iter().any(|x| x.id.as_str() == "us-south-1" && x.status == RegionStatus::Limited));
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            None,
+            None,
+        )
+        .unwrap();
+        assert!(r
+            .regions
+            .iter()
+            .any(|x| x.id.as_str() == "us-south-1" && x.status == RegionStatus::Limited));
     }
 
     #[test]
     fn live_regions_missing_from_known_are_new() {
-        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, None).unwrap();
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            None,
+            None,
+        )
+        .unwrap();
         assert_eq!(r.new, vec![RegionId::new("us-midwest-9")]);
     }
 
@@ -510,7 +604,10 @@ mod tests {
             "2026-11-01",
         ));
         let r = run(&policy, &Default::default(), Source::Live, None, None).unwrap();
-        assert_eq!(r.exclusion_of("me-west-1"), Some(ExclusionReason::NotEnabled));
+        assert_eq!(
+            r.exclusion_of("me-west-1"),
+            Some(ExclusionReason::NotEnabled)
+        );
     }
 
     #[test]
@@ -524,10 +621,20 @@ mod tests {
     #[test]
     fn naming_an_unpinned_region_explains_how_to_bring_an_image() {
         let policy = RegionPolicy::dynamic(KNOWN).with_pinned(PINNED);
-        let err = run(&policy, &Default::default(), Source::Live, Some(&["us-west-1"]), None).unwrap_err();
+        let err = run(
+            &policy,
+            &Default::default(),
+            Source::Live,
+            Some(&["us-west-1"]),
+            None,
+        )
+        .unwrap_err();
         let message = err.to_string();
         assert!(matches!(err, Error::RegionExcluded { .. }));
-        assert!(message.contains("us-west-1") && message.contains("os_images"), "{message}");
+        assert!(
+            message.contains("us-west-1") && message.contains("os_images"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -535,25 +642,54 @@ mod tests {
         let policy = RegionPolicy::dynamic(KNOWN).with_defaults(DEFAULTS);
         let r = run(&policy, &Default::default(), Source::Live, None, None).unwrap();
         assert_eq!(ids(&r), ["us-east-1", "us-west-1"]);
-        assert_eq!(r.exclusion_of("europe-central-1"), Some(ExclusionReason::NotInDefaults));
-        let named = run(&policy, &Default::default(), Source::Live, Some(&["europe-central-1"]), None).unwrap();
+        assert_eq!(
+            r.exclusion_of("europe-central-1"),
+            Some(ExclusionReason::NotInDefaults)
+        );
+        let named = run(
+            &policy,
+            &Default::default(),
+            Source::Live,
+            Some(&["europe-central-1"]),
+            None,
+        )
+        .unwrap();
         assert_eq!(ids(&named), ["europe-central-1"]);
-        let run_named = run(&policy, &Default::default(), Source::Live, None, Some(&["us-south-1"])).unwrap();
+        let run_named = run(
+            &policy,
+            &Default::default(),
+            Source::Live,
+            None,
+            Some(&["us-south-1"]),
+        )
+        .unwrap();
         assert_eq!(ids(&run_named), ["us-south-1"]);
     }
 
     #[test]
     fn pinned_and_defaults_combine() {
-        let policy = RegionPolicy::dynamic(KNOWN).with_pinned(PINNED).with_defaults(DEFAULTS);
+        let policy = RegionPolicy::dynamic(KNOWN)
+            .with_pinned(PINNED)
+            .with_defaults(DEFAULTS);
         let r = run(&policy, &Default::default(), Source::Live, None, None).unwrap();
         assert_eq!(ids(&r), ["us-east-1"]);
         assert_eq!(r.exclusion_of("us-west-1"), Some(ExclusionReason::NoImage));
-        assert_eq!(r.exclusion_of("europe-central-1"), Some(ExclusionReason::NotInDefaults));
+        assert_eq!(
+            r.exclusion_of("europe-central-1"),
+            Some(ExclusionReason::NotInDefaults)
+        );
     }
 
     #[test]
     fn cluster_policy_reports_no_new_regions() {
-        let r = run(&RegionPolicy::cluster(), &Default::default(), Source::Live, None, None).unwrap();
+        let r = run(
+            &RegionPolicy::cluster(),
+            &Default::default(),
+            Source::Live,
+            None,
+            None,
+        )
+        .unwrap();
         assert!(r.new.is_empty());
         assert_eq!(r.policy, PolicyKind::Cluster);
     }
@@ -565,10 +701,24 @@ mod tests {
             vec!["us-east-1".into(), "ap-south-9".into()],
             true,
         ));
-        let r = run(&RegionPolicy::dynamic(KNOWN), &settings, Source::Live, None, None).unwrap();
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &settings,
+            Source::Live,
+            None,
+            None,
+        )
+        .unwrap();
         assert_eq!(ids(&r), ["us-east-1"]);
-        assert_eq!(r.exclusion_of("us-west-1"), Some(ExclusionReason::MissingRegionConfig));
-        assert!(r.warnings.iter().any(|w| w.contains("ap-south-9")), "{:?}", r.warnings);
+        assert_eq!(
+            r.exclusion_of("us-west-1"),
+            Some(ExclusionReason::MissingRegionConfig)
+        );
+        assert!(
+            r.warnings.iter().any(|w| w.contains("ap-south-9")),
+            "{:?}",
+            r.warnings
+        );
     }
 
     #[test]
@@ -582,9 +732,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ids(&r), ["europe-central-1", "us-west-1"]);
-        assert_eq!(r.exclusion_of("us-east-1"), Some(ExclusionReason::NotInRunConfig));
-        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, Some(&["us-west-1"]), None).unwrap();
-        assert_eq!(r.exclusion_of("us-east-1"), Some(ExclusionReason::NotInBackendConfig));
+        assert_eq!(
+            r.exclusion_of("us-east-1"),
+            Some(ExclusionReason::NotInRunConfig)
+        );
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            Some(&["us-west-1"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            r.exclusion_of("us-east-1"),
+            Some(ExclusionReason::NotInBackendConfig)
+        );
     }
 
     #[test]
@@ -602,16 +765,31 @@ mod tests {
 
     #[test]
     fn matching_is_case_insensitive_and_keeps_provider_spelling() {
-        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, Some(&["US-EAST-1"])).unwrap();
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            None,
+            Some(&["US-EAST-1"]),
+        )
+        .unwrap();
         assert_eq!(ids(&r), ["us-east-1"]);
     }
 
     #[test]
     fn unknown_region_suggests_nearest_name() {
-        let err = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, Some(&["us-east-7"]), None)
-            .unwrap_err();
+        let err = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            Some(&["us-east-7"]),
+            None,
+        )
+        .unwrap_err();
         match &err {
-            Error::UnknownRegion { suggestions, field, .. } => {
+            Error::UnknownRegion {
+                suggestions, field, ..
+            } => {
                 assert_eq!(suggestions.first().map(String::as_str), Some("us-east-1"));
                 assert_eq!(field, "regions");
             }
@@ -622,32 +800,64 @@ mod tests {
 
     #[test]
     fn pattern_matching_nothing_is_an_error() {
-        let err = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, Some(&["ap-*"]))
-            .unwrap_err();
+        let err = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            None,
+            Some(&["ap-*"]),
+        )
+        .unwrap_err();
         assert!(matches!(err, Error::UnknownRegion { .. }), "{err:?}");
     }
 
     #[test]
     fn empty_list_is_an_error_not_all() {
-        let err = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, Some(&[]), None).unwrap_err();
+        let err = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            Some(&[]),
+            None,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("empty list"), "{err}");
     }
 
     #[test]
     fn unrecognised_name_is_kept_with_a_warning_when_live_data_is_unavailable() {
-        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Builtin, None, Some(&["us-east-9"]))
-            .unwrap();
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Builtin,
+            None,
+            Some(&["us-east-9"]),
+        )
+        .unwrap();
         assert_eq!(ids(&r), ["us-east-9"]);
         assert!(r.warnings.iter().any(|w| w.contains("us-east-9")));
-        assert!(r.new.is_empty(), "builtin data says nothing about new regions");
+        assert!(
+            r.new.is_empty(),
+            "builtin data says nothing about new regions"
+        );
     }
 
     #[test]
     fn empty_result_reports_the_reason_chain() {
-        let r = run(&RegionPolicy::dynamic(KNOWN), &Default::default(), Source::Live, None, Some(&["me-west-1"])).unwrap();
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            None,
+            Some(&["me-west-1"]),
+        )
+        .unwrap();
         assert!(r.regions.is_empty());
         let message = r.empty_error().unwrap().to_string();
-        assert!(message.contains("not-enabled") && message.contains("not-in-run-config"), "{message}");
+        assert!(
+            message.contains("not-enabled") && message.contains("not-in-run-config"),
+            "{message}"
+        );
         assert!(r.warnings.iter().any(|w| w.contains("me-west-1")));
     }
 

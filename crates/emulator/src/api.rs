@@ -25,14 +25,19 @@ impl EmuRequest {
     }
 
     pub fn query(&self, key: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The token of an `Authorization: Bearer` header.
     pub fn bearer(&self) -> Option<&str> {
         let value = self.header("authorization")?;
         let (scheme, token) = value.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then_some(token.trim())
     }
 
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
@@ -40,7 +45,8 @@ impl EmuRequest {
     }
 
     pub fn is(&self, method: &str, path: &str) -> bool {
-        self.method.eq_ignore_ascii_case(method) && self.path.trim_end_matches('/') == path.trim_end_matches('/')
+        self.method.eq_ignore_ascii_case(method)
+            && self.path.trim_end_matches('/') == path.trim_end_matches('/')
     }
 }
 
@@ -62,7 +68,8 @@ impl EmuResponse {
     }
 
     pub fn json(status: u16, value: &impl Serialize) -> Self {
-        let body = serde_json::to_vec(value).unwrap_or_else(|e| format!("{{\"emulator_error\":\"{e}\"}}").into_bytes());
+        let body = serde_json::to_vec(value)
+            .unwrap_or_else(|e| format!("{{\"emulator_error\":\"{e}\"}}").into_bytes());
         Self::new(status, "application/json", body)
     }
 
@@ -91,7 +98,10 @@ pub trait EmulatedApi: Send + Sync + 'static {
 
     /// The provider's error body for an HTTP status, for injected faults.
     fn error_response(&self, status: u16, message: &str) -> EmuResponse {
-        EmuResponse::json(status, &serde_json::json!({ "error": { "message": message } }))
+        EmuResponse::json(
+            status,
+            &serde_json::json!({ "error": { "message": message } }),
+        )
     }
 }
 

@@ -79,7 +79,9 @@ impl FromStr for FaultKind {
             None => (s, None),
         };
         let number = |default: u64| -> Result<u64, UnknownFault> {
-            value.map_or(Ok(default), |v| v.parse().map_err(|_| UnknownFault(s.to_owned())))
+            value.map_or(Ok(default), |v| {
+                v.parse().map_err(|_| UnknownFault(s.to_owned()))
+            })
         };
         Ok(match name.trim().to_ascii_lowercase().as_str() {
             "latency" => Self::Latency(Duration::from_millis(number(1000)?)),
@@ -94,7 +96,8 @@ impl FromStr for FaultKind {
             "malformed" => Self::Malformed,
             "truncated" => Self::Truncated,
             "oversized" => Self::Oversized {
-                bytes: usize::try_from(number(20 * 1024 * 1024)?).map_err(|_| UnknownFault(s.to_owned()))?,
+                bytes: usize::try_from(number(20 * 1024 * 1024)?)
+                    .map_err(|_| UnknownFault(s.to_owned()))?,
             },
             "empty" => Self::Empty,
             _ => return Err(UnknownFault(s.to_owned())),
@@ -133,7 +136,9 @@ impl FromStr for Fault {
 
     /// `BACKEND:KIND[:VALUE]`, as `--fault lambda:http-429:5` takes it.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (backend, kind) = s.split_once(':').ok_or_else(|| UnknownFault(s.to_owned()))?;
+        let (backend, kind) = s
+            .split_once(':')
+            .ok_or_else(|| UnknownFault(s.to_owned()))?;
         Ok(Self::always(backend.trim(), kind.parse()?))
     }
 }
@@ -146,8 +151,16 @@ mod tests {
     fn faults_parse_from_the_command_line_form() {
         let fault: Fault = "lambda:http-429:5".parse().unwrap();
         assert_eq!(fault.backend, "lambda");
-        assert_eq!(fault.kind, FaultKind::Http429 { retry_after_secs: 5 });
-        assert_eq!("latency:250".parse::<FaultKind>().unwrap(), FaultKind::Latency(Duration::from_millis(250)));
+        assert_eq!(
+            fault.kind,
+            FaultKind::Http429 {
+                retry_after_secs: 5
+            }
+        );
+        assert_eq!(
+            "latency:250".parse::<FaultKind>().unwrap(),
+            FaultKind::Latency(Duration::from_millis(250))
+        );
         let err = "lambda:explode".parse::<Fault>().unwrap_err().to_string();
         assert!(err.contains("http-500"), "{err}");
     }

@@ -34,11 +34,17 @@ pub use inventory;
 #[non_exhaustive]
 pub enum EmulatorError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("no emulator is linked for backend `{0}`")]
     UnknownBackend(String),
     #[error("cannot write the config to {path}: {source}")]
-    WriteConfig { path: String, source: std::io::Error },
+    WriteConfig {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Builds and starts an emulator.
@@ -84,7 +90,10 @@ impl Emulator {
 
     /// The ids of every backend whose emulator is linked.
     pub fn linked() -> Vec<&'static str> {
-        let mut ids: Vec<_> = inventory::iter::<EmulatorRegistration>.into_iter().map(|r| r.backend).collect();
+        let mut ids: Vec<_> = inventory::iter::<EmulatorRegistration>
+            .into_iter()
+            .map(|r| r.backend)
+            .collect();
         ids.sort_unstable();
         ids
     }
@@ -92,8 +101,15 @@ impl Emulator {
     pub async fn start(self) -> Result<EmulatorHandle, EmulatorError> {
         let mut apis: BTreeMap<String, Arc<dyn EmulatedApi>> = BTreeMap::new();
         for registration in inventory::iter::<EmulatorRegistration> {
-            if self.only.as_ref().is_none_or(|only| only.iter().any(|o| o == registration.backend)) {
-                apis.insert(registration.backend.to_owned(), Arc::from((registration.build)()));
+            if self
+                .only
+                .as_ref()
+                .is_none_or(|only| only.iter().any(|o| o == registration.backend))
+            {
+                apis.insert(
+                    registration.backend.to_owned(),
+                    Arc::from((registration.build)()),
+                );
             }
         }
         if let Some(only) = &self.only {
@@ -116,7 +132,9 @@ impl Emulator {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| EmulatorError::Bind { addr, source })?;
-        let addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind { addr, source })?;
         let app = Router::new().fallback(dispatch).with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -145,7 +163,9 @@ struct Shared {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {
@@ -245,7 +265,10 @@ impl EmulatorHandle {
         let mut top = serde_yaml::Mapping::new();
         top.insert("backends".into(), serde_yaml::Value::Sequence(sections));
         let body = serde_yaml::to_string(&top).unwrap_or_default();
-        format!("# regionkit config for the emulator at http://{}\n{body}", self.addr)
+        format!(
+            "# regionkit config for the emulator at http://{}\n{body}",
+            self.addr
+        )
     }
 
     pub fn write_config(&self, path: &Path) -> Result<(), EmulatorError> {
@@ -259,7 +282,9 @@ impl EmulatorHandle {
 async fn dispatch(State(state): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let full_path = parts.uri.path().to_owned();
-    let body = axum::body::to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
+    let body = axum::body::to_bytes(body, 64 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
     if let Some(control) = full_path.strip_prefix("/_emulator/") {
         return control_endpoint(&state, parts.method.as_str(), control, &body);
     }
@@ -267,7 +292,13 @@ async fn dispatch(State(state): State<Arc<Shared>>, request: Request) -> Respons
     let (backend, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
     let Some(api) = state.apis.get(backend).cloned() else {
         let known: Vec<_> = state.apis.keys().cloned().collect();
-        return plain(404, &format!("no emulated backend `{backend}`; hosted: {}", known.join(", ")));
+        return plain(
+            404,
+            &format!(
+                "no emulated backend `{backend}`; hosted: {}",
+                known.join(", ")
+            ),
+        );
     };
     let path = format!("/{rest}");
     *lock(&state.requests)
@@ -305,14 +336,22 @@ async fn dispatch(State(state): State<Arc<Shared>>, request: Request) -> Respons
             tokio::time::sleep(delay).await;
             into_response(api.handle(&emu_request))
         }
-        Some(FaultKind::Http500) => into_response(api.error_response(500, "Internal server error (injected)")),
-        Some(FaultKind::Http503) => into_response(api.error_response(503, "Service unavailable (injected)")),
+        Some(FaultKind::Http500) => {
+            into_response(api.error_response(500, "Internal server error (injected)"))
+        }
+        Some(FaultKind::Http503) => {
+            into_response(api.error_response(503, "Service unavailable (injected)"))
+        }
         Some(FaultKind::Http429 { retry_after_secs }) => into_response(
             api.error_response(429, "Too many requests (injected)")
                 .with_header("retry-after", &retry_after_secs.to_string()),
         ),
-        Some(FaultKind::Unauthorized) => into_response(api.error_response(401, "Invalid credentials (injected)")),
-        Some(FaultKind::Forbidden) => into_response(api.error_response(403, "Access denied (injected)")),
+        Some(FaultKind::Unauthorized) => {
+            into_response(api.error_response(401, "Invalid credentials (injected)"))
+        }
+        Some(FaultKind::Forbidden) => {
+            into_response(api.error_response(403, "Access denied (injected)"))
+        }
         Some(FaultKind::Timeout) => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             plain(504, "the emulator gave up waiting")
@@ -344,7 +383,12 @@ fn control_endpoint(state: &Shared, method: &str, path: &str, body: &[u8]) -> Re
             }
             let parsed = serde_json::from_slice::<Body>(body)
                 .map_err(|e| e.to_string())
-                .and_then(|b| b.fault.parse::<FaultKind>().map(|kind| (b.backend, kind, b.times)).map_err(|e| e.to_string()));
+                .and_then(|b| {
+                    b.fault
+                        .parse::<FaultKind>()
+                        .map(|kind| (b.backend, kind, b.times))
+                        .map_err(|e| e.to_string())
+                });
             match parsed {
                 Ok((backend, _, _)) if !state.apis.contains_key(&backend) => {
                     plain(404, &format!("no emulated backend `{backend}`"))
@@ -352,7 +396,11 @@ fn control_endpoint(state: &Shared, method: &str, path: &str, body: &[u8]) -> Re
                 Ok((backend, kind, times)) => {
                     let mut faults = lock(&state.faults);
                     faults.retain(|f| f.backend != backend);
-                    faults.push(Fault { backend, kind, times });
+                    faults.push(Fault {
+                        backend,
+                        kind,
+                        times,
+                    });
                     plain(204, "")
                 }
                 Err(e) => plain(400, &e),
@@ -362,7 +410,10 @@ fn control_endpoint(state: &Shared, method: &str, path: &str, body: &[u8]) -> Re
             lock(&state.faults).clear();
             plain(204, "")
         }
-        _ => plain(404, "control endpoints: GET /_emulator/requests, POST|DELETE /_emulator/faults"),
+        _ => plain(
+            404,
+            "control endpoints: GET /_emulator/requests, POST|DELETE /_emulator/faults",
+        ),
     }
 }
 
@@ -372,7 +423,8 @@ fn plain(status: u16, text: &str) -> Response {
 
 fn into_response(response: EmuResponse) -> Response {
     let mut built = Response::new(Body::from(response.body));
-    *built.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *built.status_mut() =
+        StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in response.headers {
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             built.headers_mut().append(name, value);
@@ -392,7 +444,10 @@ fn truncated(response: EmuResponse) -> Response {
             Some(half) => Some((Ok(half), None)),
             None => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                let cut = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "truncated by the emulator");
+                let cut = std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "truncated by the emulator",
+                );
                 Some((Err(cut), None))
             }
         }
@@ -405,7 +460,9 @@ fn truncated(response: EmuResponse) -> Response {
         }
     }
     if let Ok(length) = HeaderValue::try_from(full.to_string()) {
-        built.headers_mut().insert(axum::http::header::CONTENT_LENGTH, length);
+        built
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_LENGTH, length);
     }
     built
 }
@@ -420,9 +477,10 @@ fn oversized(bytes: usize) -> Response {
             .chain(std::iter::repeat_n(chunk, count).map(Ok)),
     );
     let mut built = Response::new(Body::from_stream(stream));
-    built
-        .headers_mut()
-        .insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    built.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     built
 }
 
@@ -461,7 +519,10 @@ mod tests {
             if request.empty {
                 return EmuResponse::json(200, &serde_json::json!({ "data": [] }));
             }
-            EmuResponse::json(200, &serde_json::json!({ "path": request.path, "q": request.query("q") }))
+            EmuResponse::json(
+                200,
+                &serde_json::json!({ "path": request.path, "q": request.query("q") }),
+            )
         }
 
         fn config_section(&self) -> serde_yaml::Mapping {
@@ -475,15 +536,25 @@ mod tests {
 
     async fn get(url: &str) -> (u16, String) {
         let response = reqwest::get(url).await.unwrap();
-        (response.status().as_u16(), response.text().await.unwrap_or_default())
+        (
+            response.status().as_u16(),
+            response.text().await.unwrap_or_default(),
+        )
     }
 
     #[tokio::test]
     async fn requests_reach_the_backend_below_its_prefix_and_are_counted() {
         let emulator = Emulator::new().only(["echo"]).start().await.unwrap();
-        let (status, body) = get(&format!("{}/api/v1/regions?q=a%20b", emulator.endpoint("echo"))).await;
+        let (status, body) = get(&format!(
+            "{}/api/v1/regions?q=a%20b",
+            emulator.endpoint("echo")
+        ))
+        .await;
         assert_eq!(status, 200);
-        assert!(body.contains("/api/v1/regions") && body.contains("a b"), "{body}");
+        assert!(
+            body.contains("/api/v1/regions") && body.contains("a b"),
+            "{body}"
+        );
         assert_eq!(emulator.request_count("echo"), 1);
         assert_eq!(emulator.path_count("echo", "GET /api/v1/regions"), 1);
     }
@@ -491,7 +562,13 @@ mod tests {
     #[tokio::test]
     async fn a_fault_for_n_times_then_normal_answers() {
         let emulator = Emulator::new().only(["echo"]).start().await.unwrap();
-        emulator.set_fault(Fault::times("echo", FaultKind::Http429 { retry_after_secs: 3 }, 1));
+        emulator.set_fault(Fault::times(
+            "echo",
+            FaultKind::Http429 {
+                retry_after_secs: 3,
+            },
+            1,
+        ));
         let response = reqwest::get(emulator.endpoint("echo")).await.unwrap();
         assert_eq!(response.status().as_u16(), 429);
         assert_eq!(response.headers()["retry-after"], "3");
@@ -500,10 +577,18 @@ mod tests {
 
     #[tokio::test]
     async fn truncated_bodies_fail_to_read() {
-        let emulator = Emulator::new().only(["echo"]).fault(Fault::always("echo", FaultKind::Truncated)).start().await.unwrap();
-        let response = reqwest::get(format!("{}/some/long/path/to/make/a/body", emulator.endpoint("echo")))
+        let emulator = Emulator::new()
+            .only(["echo"])
+            .fault(Fault::always("echo", FaultKind::Truncated))
+            .start()
             .await
             .unwrap();
+        let response = reqwest::get(format!(
+            "{}/some/long/path/to/make/a/body",
+            emulator.endpoint("echo")
+        ))
+        .await
+        .unwrap();
         assert!(response.bytes().await.is_err());
     }
 
@@ -526,7 +611,10 @@ mod tests {
     async fn native_config_points_every_backend_at_the_emulator() {
         let emulator = Emulator::new().only(["echo"]).start().await.unwrap();
         let config = emulator.native_config();
-        assert!(config.contains("type: echo") && config.contains(&emulator.endpoint("echo")), "{config}");
+        assert!(
+            config.contains("type: echo") && config.contains(&emulator.endpoint("echo")),
+            "{config}"
+        );
         assert!(config.contains("emulator-token"));
     }
 

@@ -1,0 +1,104 @@
+//! Lambda Cloud's public API: `GET /api/v1/regions` and `GET /api/v1/instance-types`.
+//!
+//! Success bodies are `{"data": ...}`; errors are `{"error": {"code", "message", "suggestion"}}`
+//! and are classified by `code`. Neither endpoint pages.
+
+use std::collections::BTreeMap;
+
+use regionkit_core::{
+    DiscoveryContext, Endpoint, HttpResponse, ProviderError, ProviderErrorKind, Secret,
+};
+use serde::Deserialize;
+
+use crate::BACKEND;
+
+#[derive(Debug, Deserialize)]
+pub struct Envelope<T> {
+    pub data: T,
+}
+
+/// `Region` of the API: both fields are required.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApiRegion {
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InstanceTypeEntry {
+    pub regions_with_capacity_available: Vec<ApiRegion>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorEnvelope {
+    error: ApiError,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiError {
+    code: String,
+    message: String,
+    #[serde(default)]
+    suggestion: Option<String>,
+}
+
+/// An authenticated client for one Lambda account.
+#[derive(Clone, Debug)]
+pub struct LambdaClient {
+    endpoint: Endpoint,
+    api_key: Secret,
+}
+
+impl LambdaClient {
+    pub fn new(endpoint: Endpoint, api_key: Secret) -> Self {
+        Self { endpoint, api_key }
+    }
+
+    pub async fn regions(&self, ctx: &DiscoveryContext) -> Result<Vec<ApiRegion>, ProviderError> {
+        let response = self.get(ctx, "api/v1/regions").await?;
+        Ok(response.json::<Envelope<Vec<ApiRegion>>>(BACKEND)?.data)
+    }
+
+    /// Instance types by name, each with the regions that have capacity for it now.
+    pub async fn instance_types(
+        &self,
+        ctx: &DiscoveryContext,
+    ) -> Result<BTreeMap<String, InstanceTypeEntry>, ProviderError> {
+        let response = self.get(ctx, "api/v1/instance-types").await?;
+        Ok(response
+            .json::<Envelope<BTreeMap<String, InstanceTypeEntry>>>(BACKEND)?
+            .data)
+    }
+
+    async fn get(&self, ctx: &DiscoveryContext, path: &str) -> Result<HttpResponse, ProviderError> {
+        let request = ctx
+            .client()
+            .get(self.endpoint.join(path))
+            .bearer_auth(self.api_key.expose());
+        ctx.send(request, &classify).await
+    }
+}
+
+/// Turn an error response into a classified error, by Lambda's `code` where it gave one.
+fn classify(response: &HttpResponse) -> ProviderError {
+    let Ok(ErrorEnvelope { error }) = serde_json::from_slice::<ErrorEnvelope>(&response.body)
+    else {
+        return ProviderError::from_status(
+            BACKEND,
+            response.status,
+            format!("unexpected error body: {}", response.snippet()),
+        );
+    };
+    let mut message = format!("{}: {}", error.code, error.message);
+    if let Some(suggestion) = error.suggestion.filter(|s| !s.is_empty()) {
+        message.push_str(&format!(" ({suggestion})"));
+    }
+    let kind = match error.code.as_str() {
+        "global/invalid-api-key" | "global/account-inactive" | "global/forbidden" => {
+            ProviderErrorKind::Auth
+        }
+        code if code.starts_with("provider/") => ProviderErrorKind::Unavailable,
+        _ => ProviderErrorKind::from_status(response.status),
+    };
+    ProviderError::from_status(BACKEND, response.status, message).with_kind(kind)
+}
