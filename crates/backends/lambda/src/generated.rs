@@ -2,6 +2,13 @@
 
 use regionkit_core::{CuratedList, RegionPolicy};
 
+pub const ID: &str = "lambda";
+pub const DISPLAY_NAME: &str = "Lambda Cloud";
+pub const ALIASES: &[&str] = &[];
+pub const API: &str = "GET /api/v1/regions + GET /api/v1/instance-types (capacity)";
+pub const CONFIG_KEYS: &[&str] = &["creds"];
+pub const CREDENTIAL_SHAPES: &[&str] = &["api_key"];
+
 pub const KNOWN: CuratedList = CuratedList::new(
     &[
         "us-east-1",

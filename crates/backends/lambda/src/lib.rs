@@ -30,17 +30,18 @@ pub use config::LambdaConfig;
 pub use credential::LambdaCredentials;
 pub use provider::LambdaProvider;
 
-pub const BACKEND: &str = "lambda";
+pub const BACKEND: &str = generated::ID;
 
 pub static DESCRIPTOR: BackendDescriptor = BackendDescriptor::new(
-    BACKEND,
-    "Lambda Cloud",
-    "GET /api/v1/regions + GET /api/v1/instance-types (capacity)",
+    generated::ID,
+    generated::DISPLAY_NAME,
+    generated::API,
     generated::POLICY,
     build,
 )
-.with_config_keys(&["creds"])
-.with_credential_shapes(&["api_key"]);
+.with_aliases(generated::ALIASES)
+.with_config_keys(generated::CONFIG_KEYS)
+.with_credential_shapes(generated::CREDENTIAL_SHAPES);
 
 fn build(section: &BackendConfig) -> Result<Arc<dyn RegionProvider>> {
     Ok(Arc::new(LambdaProvider::new(LambdaConfig::from_section(
