@@ -159,7 +159,7 @@ impl fmt::Display for ConfigLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.file {
             Some(file) => write!(f, "{}", file.display())?,
-            None => f.write_str("<config>")?,
+            None => f.write_str("config")?,
         }
         if let Some(line) = self.line {
             write!(f, ":{line}")?;

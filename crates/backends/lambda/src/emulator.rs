@@ -19,7 +19,7 @@ const REGIONS: &[(&str, &str)] = &[
     ("us-west-2", "Arizona, USA"),
     ("us-west-3", "Utah, USA"),
     ("us-midwest-1", "Illinois, USA"),
-    ("us-midwest-2", "Ohio, USA"),
+    ("us-midwest-2", "USA"),
     ("us-south-1", "Texas, USA"),
     ("us-south-2", "North Texas, USA"),
     ("us-south-3", "Central Texas, USA"),

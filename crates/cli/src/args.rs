@@ -1,0 +1,101 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Which regions of each cloud backend may be used right now, and why not the others.
+///
+/// regionkit asks each provider's API for its regions when you run it, applies the backend's
+/// region policy (image regions, vetted defaults) and your `regions:` restrictions, and
+/// explains every region it leaves out. When a provider is down it answers from the last
+/// good snapshot or the builtin list, and says so.
+#[derive(Debug, Parser)]
+#[command(name = "regionkit", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the linked backends, their region policy and the API each calls.
+    Backends {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Resolve the usable regions of the configured backends.
+    ///
+    /// Exit codes: 0 resolved; 2 bad usage or config (unknown region, bad YAML, empty
+    /// result); 3 a backend failed with no usable fallback.
+    Regions {
+        /// Backends to resolve (ids or aliases); default: every backend in the config.
+        backends: Vec<String>,
+        #[command(flatten)]
+        resolve: ResolveArgs,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show every region of one backend, kept or excluded, and why.
+    Explain {
+        /// The backend to explain (id or alias).
+        backend: String,
+        #[command(flatten)]
+        resolve: ResolveArgs,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Serve the bundled emulator of every linked backend's API until interrupted.
+    Emulate {
+        /// Port on 127.0.0.1; 0 picks a free one.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Write a native config pointing every backend at the emulator.
+        #[arg(long, value_name = "FILE")]
+        write_config: Option<PathBuf>,
+        /// Inject a fault: BACKEND:KIND[:VALUE], e.g. `lambda:http-429:5`, `aws:timeout`.
+        /// Kinds: latency:MS, http-500, http-503, http-429[:SECONDS], unauthorized, forbidden,
+        /// timeout, malformed, truncated, oversized[:BYTES], empty.
+        #[arg(long, value_name = "BACKEND:KIND")]
+        fault: Vec<String>,
+        /// Delay every answer by this many milliseconds.
+        #[arg(long, value_name = "MS")]
+        latency: Option<u64>,
+    },
+    /// Start the emulator in-process and resolve every linked backend against it.
+    Demo {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Config file: native (`backends: [...]`) or dstack's server config.yml (`projects:`).
+    #[arg(long, short = 'c', env = "REGIONKIT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The dstack project to use; default: the only or first one.
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// A run configuration whose `regions:` narrows the result further.
+    #[arg(long, value_name = "FILE")]
+    pub run: Option<PathBuf>,
+    /// Regions for this run (repeatable; globs like `us-*` allowed). Overrides the run file's.
+    #[arg(long = "region", short = 'r', value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Use no network: last snapshot, then the builtin tables. Needs no config.
+    #[arg(long)]
+    pub offline: bool,
+    /// Ask every provider again instead of using cached answers.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
+    /// Seconds for the whole resolve; a slower backend gets its fallback or an error.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub deadline: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}

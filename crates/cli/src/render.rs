@@ -1,0 +1,245 @@
+//! Output: the JSON contract (DESIGN §5) and tables for people.
+
+use std::fmt::Write as _;
+use std::time::SystemTime;
+
+use regionkit::{BackendReport, Error, Location, Registry, Resolution};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// `{"backends": [...]}` exactly as the contract gives it.
+pub fn reports_json(reports: &[BackendReport]) -> Value {
+    json!({ "backends": reports.iter().map(report_json).collect::<Vec<_>>() })
+}
+
+fn report_json(report: &BackendReport) -> Value {
+    let resolution = report.resolution.as_ref();
+    let error = report
+        .error
+        .as_ref()
+        .map(|e| json!({ "kind": e.kind(), "message": e.to_string() }))
+        .or_else(|| {
+            resolution
+                .and_then(|r| r.live_error.as_ref())
+                .map(|e| json!({ "kind": e.kind.as_str(), "message": e.to_string() }))
+        });
+    json!({
+        "backend": report.backend,
+        "policy": report.policy.map(|p| p.as_str()),
+        "source": resolution.map(|r| r.source.as_str()),
+        "fetched_at": resolution.map(|r| timestamp(r.fetched_at)),
+        "regions": resolution.map_or_else(Vec::new, |r| r.regions.iter().map(|region| json!({
+            "id": region.id,
+            "display_name": region.display_name,
+            "status": region.status,
+            "zones": region.zones,
+            "location": region.location.as_ref().map(location_json),
+        })).collect()),
+        "excluded": resolution.map_or_else(Vec::new, |r| r.excluded.iter().map(|e| json!({
+            "id": e.id,
+            "reason": e.reason,
+        })).collect()),
+        "new": resolution.map_or_else(Vec::new, |r| r.new.clone()),
+        "warnings": resolution.map_or_else(Vec::new, |r| r.warnings.clone()),
+        "error": error,
+    })
+}
+
+fn location_json(location: &Location) -> Value {
+    serde_json::to_value(location).unwrap_or(Value::Null)
+}
+
+pub fn timestamp(time: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(time).to_string()
+}
+
+/// One block per backend: kept regions, then what was left out, new regions and warnings.
+pub fn reports_table(reports: &[BackendReport]) -> String {
+    let mut out = String::new();
+    for (i, report) in reports.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        header(&mut out, report);
+        if let Some(resolution) = &report.resolution {
+            kept_table(&mut out, resolution);
+            if !resolution.excluded.is_empty() {
+                let mut reasons: Vec<(String, Vec<String>)> = Vec::new();
+                for exclusion in &resolution.excluded {
+                    let reason = exclusion.reason.to_string();
+                    match reasons.iter_mut().find(|(r, _)| *r == reason) {
+                        Some((_, ids)) => ids.push(exclusion.id.to_string()),
+                        None => reasons.push((reason, vec![exclusion.id.to_string()])),
+                    }
+                }
+                let _ = writeln!(out, "  excluded ({}):", resolution.excluded.len());
+                for (reason, ids) in reasons {
+                    let _ = writeln!(out, "    {reason}: {}", ids.join(", "));
+                }
+            }
+            trailer(&mut out, resolution);
+        }
+        if let Some(error) = &report.error {
+            let _ = writeln!(out, "  error: {error}");
+        }
+    }
+    out
+}
+
+fn header(out: &mut String, report: &BackendReport) {
+    let policy = report.policy.map_or("?", |p| p.as_str());
+    match &report.resolution {
+        Some(r) => {
+            let _ = writeln!(
+                out,
+                "{} ({policy} policy, source: {}, fetched {}): {} usable region(s)",
+                report.backend,
+                r.source,
+                timestamp(r.fetched_at),
+                r.regions.len()
+            );
+        }
+        None => {
+            let _ = writeln!(out, "{} ({policy} policy): not resolved", report.backend);
+        }
+    }
+}
+
+fn kept_table(out: &mut String, resolution: &Resolution) {
+    if resolution.regions.is_empty() {
+        return;
+    }
+    let width = resolution
+        .regions
+        .iter()
+        .map(|r| r.id.as_str().len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = writeln!(out, "  {:<width$}  {:<11}  NAME", "REGION", "STATUS");
+    for region in &resolution.regions {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:<11}  {}",
+            region.id.as_str(),
+            region.status.as_str(),
+            region.display_name
+        );
+    }
+}
+
+fn trailer(out: &mut String, resolution: &Resolution) {
+    if !resolution.new.is_empty() {
+        let ids: Vec<_> = resolution.new.iter().map(|id| id.as_str()).collect();
+        let _ = writeln!(out, "  new (not in the builtin list): {}", ids.join(", "));
+    }
+    for warning in &resolution.warnings {
+        let _ = writeln!(out, "  warning: {warning}");
+    }
+}
+
+/// Every region of one backend with its verdict.
+pub fn explain_table(report: &BackendReport) -> String {
+    let mut out = String::new();
+    header(&mut out, report);
+    if let Some(resolution) = &report.resolution {
+        let all: Vec<(&str, &str, String)> = resolution
+            .regions
+            .iter()
+            .map(|r| {
+                (
+                    r.id.as_str(),
+                    "kept",
+                    format!("{} ({})", r.display_name, r.status),
+                )
+            })
+            .chain(resolution.excluded.iter().map(|e| {
+                (
+                    e.id.as_str(),
+                    e.reason.as_str(),
+                    e.reason.explanation().to_owned(),
+                )
+            }))
+            .collect();
+        let width = all
+            .iter()
+            .map(|(id, _, _)| id.len())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let _ = writeln!(out, "  {:<width$}  {:<21}  WHY", "REGION", "VERDICT");
+        for (id, verdict, why) in all {
+            let _ = writeln!(out, "  {id:<width$}  {verdict:<21}  {why}");
+        }
+        trailer(&mut out, resolution);
+    }
+    if let Some(error) = &report.error {
+        let _ = writeln!(out, "  error: {error}");
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct BackendRow {
+    id: &'static str,
+    aliases: &'static [&'static str],
+    display_name: &'static str,
+    policy: &'static str,
+    pinned: usize,
+    defaults: usize,
+    known: usize,
+    api: &'static str,
+}
+
+fn backend_rows(registry: &Registry) -> Vec<BackendRow> {
+    registry
+        .iter()
+        .map(|d| BackendRow {
+            id: d.id,
+            aliases: d.aliases,
+            display_name: d.display_name,
+            policy: d.policy.kind().as_str(),
+            pinned: d.policy.pinned.map_or(0, |l| l.len()),
+            defaults: d.policy.defaults.map_or(0, |l| l.len()),
+            known: d.policy.known.len(),
+            api: d.api,
+        })
+        .collect()
+}
+
+pub fn backends_json(registry: &Registry) -> Value {
+    json!({ "backends": backend_rows(registry) })
+}
+
+pub fn backends_table(registry: &Registry) -> String {
+    let rows = backend_rows(registry);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<12} {:<10} {:<16} {:>6} {:>8} {:>5}  API",
+        "BACKEND", "ALIASES", "POLICY", "PINNED", "DEFAULTS", "KNOWN"
+    );
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "{:<12} {:<10} {:<16} {:>6} {:>8} {:>5}  {}",
+            row.id,
+            if row.aliases.is_empty() {
+                "-".to_owned()
+            } else {
+                row.aliases.join(",")
+            },
+            row.policy,
+            row.pinned,
+            row.defaults,
+            row.known,
+            row.api
+        );
+    }
+    out
+}
+
+/// An error that stopped the command before any backend was resolved, as JSON.
+pub fn fatal_json(error: &Error) -> Value {
+    json!({ "backends": [], "error": { "kind": error.kind(), "message": error.to_string() } })
+}

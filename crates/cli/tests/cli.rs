@@ -1,0 +1,470 @@
+//! The `regionkit` binary as a user runs it, against the bundled emulator.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use regionkit::emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use serde_json::Value;
+use tempfile::TempDir;
+
+struct Setup {
+    emulator: EmulatorHandle,
+    dir: TempDir,
+}
+
+impl Setup {
+    async fn new() -> Self {
+        std::hint::black_box(regionkit::descriptors());
+        let emulator = Emulator::new()
+            .only(["lambda"])
+            .start()
+            .await
+            .expect("emulator starts");
+        Self {
+            emulator,
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Write the emulator's config with `extra` lines appended to the lambda section.
+    fn config(&self, extra: &str) -> PathBuf {
+        let path = self.dir.path().join("regionkit.yml");
+        std::fs::write(&path, format!("{}{extra}", self.emulator.native_config()))
+            .expect("config written");
+        path
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("file written");
+        path
+    }
+}
+
+async fn regionkit(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_regionkit"));
+    command
+        .args(args)
+        .env_remove("REGIONKIT_CONFIG")
+        .env_remove("RUST_LOG");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().await.expect("regionkit runs")
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn kept(value: &Value) -> Vec<String> {
+    value["backends"][0]["regions"]
+        .as_array()
+        .expect("regions array")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_output_follows_the_contract() {
+    let setup = Setup::new().await;
+    let config = setup.config("");
+    let output = regionkit(
+        &[
+            "regions",
+            "lambda",
+            "--config",
+            path(&config),
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value = json(&output);
+    let backend = &value["backends"][0];
+    for key in [
+        "backend",
+        "policy",
+        "source",
+        "fetched_at",
+        "regions",
+        "excluded",
+        "new",
+        "warnings",
+        "error",
+    ] {
+        assert!(backend.get(key).is_some(), "missing `{key}` in {backend}");
+    }
+    assert_eq!(backend["backend"], "lambda");
+    assert_eq!(backend["policy"], "dynamic");
+    assert_eq!(backend["source"], "live");
+    assert!(backend["error"].is_null());
+    let region = &backend["regions"][0];
+    for key in ["id", "display_name", "status", "zones", "location"] {
+        assert!(region.get(key).is_some(), "missing `{key}` in {region}");
+    }
+    assert_eq!(region["id"], "us-east-1");
+    assert_eq!(region["location"]["country"], "US");
+    assert!(backend["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|id| id == "us-midwest-2"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_region_in_backend_config_exits_2_naming_the_nearest_real_one() {
+    let setup = Setup::new().await;
+    let config = setup.config("  regions: [us-east-7]\n");
+    let output = regionkit(&["regions", "--config", path(&config)], &[]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("us-east-7") && text.contains("did you mean") && text.contains("us-east-1"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn empty_regions_list_exits_2() {
+    let setup = Setup::new().await;
+    let config = setup.config("  regions: []\n");
+    let output = regionkit(
+        &["regions", "--config", path(&config), "--format", "json"],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    let message = json(&output)["backends"][0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("regions") && message.contains("empty"),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn region_flag_matches_case_insensitively() {
+    let setup = Setup::new().await;
+    let config = setup.config("");
+    let output = regionkit(
+        &[
+            "regions",
+            "--config",
+            path(&config),
+            "--region",
+            "US-EAST-1",
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(kept(&json(&output)), ["us-east-1"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn glob_keeps_only_matching_regions() {
+    let setup = Setup::new().await;
+    let config = setup.config("  regions: [\"us-*\"]\n");
+    let output = regionkit(
+        &["regions", "--config", path(&config), "--format", "json"],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value = json(&output);
+    let ids = kept(&value);
+    assert!(ids.len() >= 10, "{ids:?}");
+    assert!(ids.iter().all(|id| id.starts_with("us-")), "{ids:?}");
+    let excluded = value["backends"][0]["excluded"].as_array().unwrap();
+    assert!(excluded
+        .iter()
+        .any(|e| e["id"] == "europe-central-1" && e["reason"] == "not-in-backend-config"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_file_regions_narrow_the_backend_regions() {
+    let setup = Setup::new().await;
+    let config = setup.config("  regions: [\"us-*\", europe-central-1]\n");
+    let run = setup.file(
+        "run.dstack.yml",
+        "type: task\nregions: [europe-central-1, us-west-1]\ncommands: [nvidia-smi]\n",
+    );
+    let output = regionkit(
+        &[
+            "regions",
+            "--config",
+            path(&config),
+            "--run",
+            path(&run),
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(kept(&json(&output)), ["europe-central-1", "us-west-1"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rejected_credentials_exit_3_naming_the_backend_and_the_cause() {
+    let setup = Setup::new().await;
+    setup
+        .emulator
+        .set_fault(Fault::always("lambda", FaultKind::Unauthorized));
+    let config = setup.config("");
+    let output = regionkit(&["regions", "--config", path(&config)], &[]).await;
+    assert_eq!(output.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("lambda") && text.contains("HTTP 401") && text.contains("creds"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provider_outage_answers_from_the_builtin_list_labelled() {
+    let setup = Setup::new().await;
+    setup
+        .emulator
+        .set_fault(Fault::always("lambda", FaultKind::Http500));
+    let config = setup.config("");
+    let output = regionkit(
+        &["regions", "--config", path(&config), "--format", "json"],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let backend = &json(&output)["backends"][0];
+    assert_eq!(backend["source"], "builtin");
+    assert_eq!(backend["error"]["kind"], "unavailable");
+    assert!(backend["warnings"][0].as_str().unwrap().contains("builtin"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_canary_key_never_appears_in_any_output() {
+    let canary = "canary-d41d8cd98f00-lambda";
+    let setup = Setup::new().await;
+    let config = setup.config("").to_path_buf();
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(regionkit::lambda::emulator::EMULATOR_API_KEY, canary);
+    std::fs::write(&config, text).unwrap();
+    let trace = [("RUST_LOG", "trace")];
+    // An error path (the emulator rejects the canary), then a success path, at trace level.
+    let failed = regionkit(
+        &["regions", "--config", path(&config), "--format", "json"],
+        &trace,
+    )
+    .await;
+    assert_eq!(failed.status.code(), Some(3));
+    let explained = regionkit(&["explain", "lambda", "--config", path(&config)], &trace).await;
+    setup
+        .emulator
+        .set_fault(Fault::always("lambda", FaultKind::Http500));
+    let fallback = regionkit(&["regions", "--config", path(&config)], &trace).await;
+    assert_eq!(fallback.status.code(), Some(0));
+    for output in [&failed, &explained, &fallback] {
+        assert!(!stderr(output).is_empty(), "trace logging produced nothing");
+        for stream in [&output.stdout, &output.stderr] {
+            assert!(
+                !String::from_utf8_lossy(stream).contains(canary),
+                "the key leaked"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_yaml_reports_file_line_and_column() {
+    let setup = Setup::new().await;
+    let config = setup.file(
+        "bad.yml",
+        "backends:\n  - type: lambda\n    regions: [us-east-1\n",
+    );
+    let output = regionkit(&["regions", "--config", path(&config)], &[]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(text.contains("bad.yml:"), "{text}");
+    let location = text.split("bad.yml:").nth(1).unwrap();
+    let mut numbers = location
+        .split(':')
+        .take(2)
+        .map(|n| n.trim().parse::<usize>());
+    assert!(
+        numbers.next().is_some_and(|n| n.is_ok()) && numbers.next().is_some_and(|n| n.is_ok()),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_backend_type_names_the_linked_ones() {
+    let setup = Setup::new().await;
+    let config = setup.file("c.yml", "backends:\n  - type: lambdda\n");
+    let output = regionkit(&["regions", "--config", path(&config)], &[]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("lambdda") && text.contains("linked backends") && text.contains("lambda"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dstack_server_config_is_read_with_project_selection() {
+    let setup = Setup::new().await;
+    let yaml = format!(
+        "projects:\n  - name: main\n    backends: []\n  - name: gpu\n    backends:\n      - type: lambda\n        creds:\n          type: api_key\n          api_key: {}\n        endpoint: {}\n        regions: [us-east-1]\n",
+        regionkit::lambda::emulator::EMULATOR_API_KEY,
+        setup.emulator.endpoint("lambda")
+    );
+    let config = setup.file("config.yml", &yaml);
+    let output = regionkit(
+        &[
+            "regions",
+            "--config",
+            path(&config),
+            "--project",
+            "gpu",
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(kept(&json(&output)), ["us-east-1"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_gives_every_excluded_region_its_reason() {
+    let setup = Setup::new().await;
+    let config = setup.config("  regions: [\"us-east-*\"]\n");
+    let output = regionkit(&["explain", "lambda", "--config", path(&config)], &[]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("us-east-1") && text.contains("kept"),
+        "{text}"
+    );
+    assert!(
+        text.contains("europe-central-1") && text.contains("not-in-backend-config"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_without_config_answers_from_builtin_tables() {
+    let output = regionkit(&["regions", "--offline", "--format", "json"], &[]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value = json(&output);
+    let backends = value["backends"].as_array().unwrap();
+    assert!(!backends.is_empty());
+    assert!(
+        backends
+            .iter()
+            .all(|b| b["source"] == "builtin" || b["source"] == "snapshot"),
+        "{value}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_config_and_not_offline_is_a_usage_error() {
+    let output = regionkit(&["regions"], &[]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--config"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backends_lists_the_linked_backends_with_policy_and_api() {
+    let output = regionkit(&["backends", "--format", "json"], &[]).await;
+    assert_eq!(output.status.code(), Some(0));
+    let value = json(&output);
+    let lambda = value["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == "lambda")
+        .cloned()
+        .unwrap();
+    assert_eq!(lambda["policy"], "dynamic");
+    assert!(lambda["api"].as_str().unwrap().contains("/api/v1/regions"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn emulate_writes_a_config_the_regions_command_can_use() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("emulated.yml");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_regionkit"))
+        .args(["emulate", "--port", "0", "--write-config", path(&config)])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("emulate starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.starts_with("config written") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        ready.ok(),
+        Some(true),
+        "the emulator did not report its config"
+    );
+    let output = regionkit(
+        &[
+            "regions",
+            "lambda",
+            "--config",
+            path(&config),
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output)["backends"][0]["source"], "live");
+    child.kill().await.expect("emulator stops");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_resolves_every_linked_backend_live() {
+    let output = regionkit(&["demo", "--format", "json"], &[]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value = json(&output);
+    for backend in value["backends"].as_array().unwrap() {
+        assert_eq!(backend["source"], "live", "{backend}");
+        assert!(
+            !backend["regions"].as_array().unwrap().is_empty(),
+            "{backend}"
+        );
+    }
+}
