@@ -11,6 +11,7 @@ use clap::Parser;
 use regionkit::emulator::{Emulator, Fault};
 use regionkit::{
     BackendConfig, BackendReport, Config, Error, HttpPolicy, RegionKit, ResolveOptions, RunConfig,
+    Source,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -212,13 +213,20 @@ fn options(args: &ResolveArgs) -> Result<ResolveOptions, Error> {
     Ok(options)
 }
 
-/// 0 when every backend resolved (a labelled fallback counts), 2 when the user must fix
-/// something, 3 when a backend failed with no usable fallback.
+/// 0 when every backend resolved from live data or this account's own cache or snapshot;
+/// 2 when the user must fix something; 3 when a backend failed with no usable fallback. A
+/// live failure answered only from the builtin table counts as failed: the table cannot tell
+/// which regions this account may use (its regions are still printed, labelled `builtin`).
 fn exit_code(reports: &[BackendReport]) -> ExitCode {
     let errors: Vec<&Error> = reports.iter().filter_map(|r| r.error.as_ref()).collect();
+    let builtin_after_failure = reports.iter().any(|r| {
+        r.resolution
+            .as_ref()
+            .is_some_and(|res| res.source == Source::Builtin && res.live_error.is_some())
+    });
     if errors.iter().any(|e| e.is_usage()) {
         ExitCode::from(EXIT_USAGE)
-    } else if !errors.is_empty() {
+    } else if !errors.is_empty() || builtin_after_failure {
         ExitCode::from(EXIT_BACKEND_FAILED)
     } else {
         ExitCode::SUCCESS

@@ -79,11 +79,26 @@ pub fn reports_table(reports: &[BackendReport]) -> String {
             }
             trailer(&mut out, resolution);
         }
-        if let Some(error) = &report.error {
-            let _ = writeln!(out, "  error: {error}");
-        }
+        live_error(&mut out, report);
     }
     out
+}
+
+/// The error that stopped a backend, or the live failure a fallback answered for.
+fn live_error(out: &mut String, report: &BackendReport) {
+    if let Some(error) = &report.error {
+        let _ = writeln!(out, "  error: {error}");
+    } else if let Some(error) = report
+        .resolution
+        .as_ref()
+        .and_then(|r| r.live_error.as_ref())
+    {
+        let source = report
+            .resolution
+            .as_ref()
+            .map_or("fallback", |r| r.source.as_str());
+        let _ = writeln!(out, "  error: {error} (answered from {source})");
+    }
 }
 
 fn header(out: &mut String, report: &BackendReport) {
@@ -173,9 +188,7 @@ pub fn explain_table(report: &BackendReport) -> String {
         }
         trailer(&mut out, resolution);
     }
-    if let Some(error) = &report.error {
-        let _ = writeln!(out, "  error: {error}");
-    }
+    live_error(&mut out, report);
     out
 }
 

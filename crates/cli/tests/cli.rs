@@ -244,7 +244,7 @@ async fn rejected_credentials_exit_3_naming_the_backend_and_the_cause() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn provider_outage_answers_from_the_builtin_list_labelled() {
+async fn provider_outage_without_snapshot_exits_3_showing_the_builtin_list_labelled() {
     let setup = Setup::new().await;
     setup
         .emulator
@@ -255,7 +255,7 @@ async fn provider_outage_answers_from_the_builtin_list_labelled() {
         &[],
     )
     .await;
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     let backend = &json(&output)["backends"][0];
     assert_eq!(backend["source"], "builtin");
     assert_eq!(backend["error"]["kind"], "unavailable");
@@ -284,7 +284,7 @@ async fn a_canary_key_never_appears_in_any_output() {
         .emulator
         .set_fault(Fault::always("lambda", FaultKind::Http500));
     let fallback = regionkit(&["regions", "--config", path(&config)], &trace).await;
-    assert_eq!(fallback.status.code(), Some(0));
+    assert_eq!(fallback.status.code(), Some(3));
     for output in [&failed, &explained, &fallback] {
         assert!(!stderr(output).is_empty(), "trace logging produced nothing");
         for stream in [&output.stdout, &output.stderr] {
@@ -410,6 +410,24 @@ async fn backends_lists_the_linked_backends_with_policy_and_api() {
         .unwrap();
     assert_eq!(lambda["policy"], "dynamic");
     assert!(lambda["api"].as_str().unwrap().contains("/api/v1/regions"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provider_outage_in_table_output_names_the_backend_and_the_cause() {
+    let setup = Setup::new().await;
+    setup
+        .emulator
+        .set_fault(Fault::always("lambda", FaultKind::Http500));
+    let config = setup.config("");
+    let output = regionkit(&["regions", "--config", path(&config)], &[]).await;
+    assert_eq!(output.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("source: builtin"), "{text}");
+    assert!(
+        text.contains("error: lambda: unavailable (HTTP 500)"),
+        "{text}"
+    );
+    assert!(text.contains("answered from builtin"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
