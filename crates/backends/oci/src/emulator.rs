@@ -1,0 +1,342 @@
+//! An emulator of OCI's Identity API for tests and `regionkit demo`.
+//!
+//! It serves ListRegions (every region of the commercial realm) and ListRegionSubscriptions
+//! for one tenancy, in the documented bare-array shapes with real region names, and answers
+//! errors as `{"code", "message"}` with an `opc-request-id` header. Each request must carry a
+//! "Signature version 1" `Authorization` header with the emulator's key id, a date within
+//! five minutes, and a signature that verifies with the emulator's public key.
+//!
+//! The emulated tenancy: home region `us-ashburn-1`; `eu-frankfurt-1` and `us-phoenix-1`
+//! ready; `us-chicago-1` (an image region) and `ap-tokyo-1` still `IN_PROGRESS`;
+//! `eu-amsterdam-1` and `ap-osaka-1` ready but outside the image regions.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use regionkit_emulator::{EmuRequest, EmuResponse, EmulatedApi};
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier;
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::client::API_VERSION;
+use crate::{realm, signing};
+
+/// The tenancy the emulator serves.
+pub const EMULATOR_TENANCY: &str =
+    "ocid1.tenancy.oc1..aaaaaaaaemu4regionkit7tenancy2q5x3v6n8b4m1k9j7h5g3f2d4s6a8z";
+/// The user whose API key the emulator accepts.
+pub const EMULATOR_USER: &str =
+    "ocid1.user.oc1..aaaaaaaaemu4regionkit7user9w2e4r6t8y1u3i5o7p9a2s4d6f8g0h2j";
+/// The region the emulator's credentials name.
+pub const EMULATOR_REGION: &str = "us-ashburn-1";
+/// The MD5 fingerprint of [`EMULATOR_KEY_PEM`]'s public key.
+pub const EMULATOR_FINGERPRINT: &str = "73:61:a2:21:67:e0:df:be:7e:4b:93:1e:15:98:a5:b7";
+/// The emulator's API signing key: the 1024-bit example key of Oracle's request-signing
+/// documentation, public test material that signs nothing real.
+pub const EMULATOR_KEY_PEM: &str = "-----BEGIN RSA PRIVATE KEY-----
+MIICXgIBAAKBgQDCFENGw33yGihy92pDjZQhl0C36rPJj+CvfSC8+q28hxA161QF
+NUd13wuCTUcq0Qd2qsBe/2hFyc2DCJJg0h1L78+6Z4UMR7EOcpfdUE9Hf3m/hs+F
+UR45uBJeDK1HSFHD8bHKD6kv8FPGfJTotc+2xjJwoYi+1hqp1fIekaxsyQIDAQAB
+AoGBAJR8ZkCUvx5kzv+utdl7T5MnordT1TvoXXJGXK7ZZ+UuvMNUCdN2QPc4sBiA
+QWvLw1cSKt5DsKZ8UETpYPy8pPYnnDEz2dDYiaew9+xEpubyeW2oH4Zx71wqBtOK
+kqwrXa/pzdpiucRRjk6vE6YY7EBBs/g7uanVpGibOVAEsqH1AkEA7DkjVH28WDUg
+f1nqvfn2Kj6CT7nIcE3jGJsZZ7zlZmBmHFDONMLUrXR/Zm3pR5m0tCmBqa5RK95u
+412jt1dPIwJBANJT3v8pnkth48bQo/fKel6uEYyboRtA5/uHuHkZ6FQF7OUkGogc
+mSJluOdc5t6hI1VsLn0QZEjQZMEOWr+wKSMCQQCC4kXJEsHAve77oP6HtG/IiEn7
+kpyUXRNvFsDE0czpJJBvL/aRFUJxuRK91jhjC68sA7NsKMGg5OXb5I5Jj36xAkEA
+gIT7aFOYBFwGgQAQkWNKLvySgKbAZRTeLBacpHMuQdl1DfdntvAyqpAZ0lY0RKmW
+G6aFKaqQfOXKCyWoUiVknQJAXrlgySFci/2ueKlIE1QqIiLSZ8V8OlpFLRnb1pzI
+7U1yQXnTAEFYM560yJlzUpOb1V4cScGd365tiSMvxLOvTA==
+-----END RSA PRIVATE KEY-----
+";
+
+/// The tenancy's subscriptions: (region name, region key, status, home).
+const SUBSCRIPTIONS: &[(&str, &str, &str, bool)] = &[
+    ("us-ashburn-1", "IAD", "READY", true),
+    ("eu-frankfurt-1", "FRA", "READY", false),
+    ("us-phoenix-1", "PHX", "READY", false),
+    ("us-chicago-1", "ORD", "IN_PROGRESS", false),
+    ("ap-tokyo-1", "NRT", "IN_PROGRESS", false),
+    ("eu-amsterdam-1", "AMS", "READY", false),
+    ("ap-osaka-1", "KIX", "READY", false),
+];
+
+/// Largest clock difference OCI accepts on a signed request.
+const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
+
+/// `<tenancy>/<user>/<fingerprint>`, the key id the emulator accepts.
+pub fn emulator_key_id() -> String {
+    format!("{EMULATOR_TENANCY}/{EMULATOR_USER}/{EMULATOR_FINGERPRINT}")
+}
+
+#[derive(Debug)]
+pub struct OciEmulator {
+    verifying_key: Option<VerifyingKey<Sha256>>,
+    requests: AtomicU64,
+}
+
+impl Default for OciEmulator {
+    fn default() -> Self {
+        let verifying_key = signing::parse_private_key(EMULATOR_KEY_PEM)
+            .ok()
+            .map(|key| VerifyingKey::new(key.to_public_key()));
+        Self {
+            verifying_key,
+            requests: AtomicU64::new(0),
+        }
+    }
+}
+
+impl OciEmulator {
+    fn error(&self, status: u16, code: &str, message: &str) -> EmuResponse {
+        self.tagged(EmuResponse::json(
+            status,
+            &json!({ "code": code, "message": message }),
+        ))
+    }
+
+    /// Every OCI response carries an `opc-request-id`.
+    fn tagged(&self, response: EmuResponse) -> EmuResponse {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        response.with_header(
+            "opc-request-id",
+            &format!(
+                "EMU{n:012X}/REGIONKIT/{:08X}",
+                n.wrapping_mul(2_654_435_761)
+            ),
+        )
+    }
+
+    /// Check the `Authorization` header as OCI does; the error says what is wrong.
+    fn authenticate(&self, request: &EmuRequest) -> Result<(), String> {
+        let header = request
+            .header("authorization")
+            .ok_or("the request has no Authorization header")?;
+        let params = header
+            .strip_prefix("Signature ")
+            .map(parse_signature_params)
+            .ok_or("the Authorization header is not an HTTP signature")?;
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        if param("version") != Some("1") {
+            return Err("the signature version must be \"1\"".to_owned());
+        }
+        if param("algorithm") != Some("rsa-sha256") {
+            return Err("the signature algorithm must be rsa-sha256".to_owned());
+        }
+        if param("keyId") != Some(emulator_key_id().as_str()) {
+            return Err("the keyId is not tenancy/user/fingerprint of a known API key".to_owned());
+        }
+        let signed: Vec<&str> = param("headers")
+            .unwrap_or("date")
+            .split_whitespace()
+            .collect();
+        for required in ["(request-target)", "host"] {
+            if !signed.contains(&required) {
+                return Err(format!("the signature must cover `{required}`"));
+            }
+        }
+        let date_header = ["date", "x-date"]
+            .into_iter()
+            .find(|h| signed.contains(h))
+            .ok_or("the signature must cover `date` or `x-date`")?;
+        let date = request
+            .header(date_header)
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+            .ok_or("the signed date is missing or not an HTTP date")?;
+        let skew = match date.duration_since(SystemTime::now()) {
+            Ok(ahead) => ahead,
+            Err(behind) => behind.duration(),
+        };
+        if skew > MAX_SKEW {
+            return Err(
+                "the date differs from the server's clock by more than 5 minutes".to_owned(),
+            );
+        }
+        let target = request_target(request);
+        let mut lines = Vec::new();
+        for name in &signed {
+            let value = if *name == "(request-target)" {
+                target.as_str()
+            } else {
+                request
+                    .header(name)
+                    .ok_or_else(|| format!("the signed header `{name}` is not on the request"))?
+            };
+            lines.push((*name, value));
+        }
+        let signature = param("signature")
+            .and_then(|s| BASE64.decode(s).ok())
+            .and_then(|bytes| Signature::try_from(bytes.as_slice()).ok())
+            .ok_or("the signature is not base64 of an RSA signature")?;
+        let key = self
+            .verifying_key
+            .as_ref()
+            .ok_or("the emulator cannot read its own key")?;
+        key.verify(signing::signing_string(&lines).as_bytes(), &signature)
+            .map_err(|_| "the signature does not match the request".to_owned())
+    }
+}
+
+/// `(request-target)` as the client saw it: the emulator host mounts this API under `/oci`.
+fn request_target(request: &EmuRequest) -> String {
+    let mut target = format!(
+        "{} /{}{}",
+        request.method.to_ascii_lowercase(),
+        crate::BACKEND,
+        request.path
+    );
+    if !request.query.is_empty() {
+        let query: Vec<String> = request
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        target.push('?');
+        target.push_str(&query.join("&"));
+    }
+    target
+}
+
+/// `k="v",k="v"` pairs of a signature header.
+fn parse_signature_params(text: &str) -> Vec<(String, String)> {
+    let mut params = Vec::new();
+    let mut rest = text;
+    while let Some((key, after)) = rest.split_once('=') {
+        let Some(after) = after.strip_prefix('"') else {
+            break;
+        };
+        let Some((value, tail)) = after.split_once('"') else {
+            break;
+        };
+        params.push((
+            key.trim_matches(|c: char| c == ',' || c.is_whitespace())
+                .to_owned(),
+            value.to_owned(),
+        ));
+        rest = tail;
+    }
+    params
+}
+
+fn regions(empty: bool) -> Value {
+    let listed = if empty { &[][..] } else { realm::COMMERCIAL };
+    Value::Array(
+        listed
+            .iter()
+            .map(|r| json!({ "key": r.key, "name": r.name }))
+            .collect(),
+    )
+}
+
+fn subscriptions(empty: bool) -> Value {
+    let listed = if empty { &[][..] } else { SUBSCRIPTIONS };
+    Value::Array(
+        listed
+            .iter()
+            .map(|(name, key, status, home)| {
+                json!({ "regionKey": key, "regionName": name, "status": status, "isHomeRegion": home })
+            })
+            .collect(),
+    )
+}
+
+impl EmulatedApi for OciEmulator {
+    fn handle(&self, request: &EmuRequest) -> EmuResponse {
+        if let Err(why) = self.authenticate(request) {
+            return self.error(
+                401,
+                "NotAuthenticated",
+                &format!("The required information to complete authentication was not provided or was incorrect: {why}."),
+            );
+        }
+        let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
+        let get = request.method.eq_ignore_ascii_case("GET");
+        match segments.as_slice() {
+            [version, "regions"] if get && *version == API_VERSION => {
+                self.tagged(EmuResponse::json(200, &regions(request.empty)))
+            }
+            [version, "tenancies", tenancy, "regionSubscriptions"]
+                if get && *version == API_VERSION =>
+            {
+                if *tenancy == EMULATOR_TENANCY {
+                    self.tagged(EmuResponse::json(200, &subscriptions(request.empty)))
+                } else {
+                    self.error(
+                        404,
+                        "NotAuthorizedOrNotFound",
+                        "Authorization failed or requested resource not found.",
+                    )
+                }
+            }
+            _ => self.error(
+                404,
+                "NotAuthorizedOrNotFound",
+                &format!(
+                    "Authorization failed or requested resource not found ({} {}).",
+                    request.method, request.path
+                ),
+            ),
+        }
+    }
+
+    fn config_section(&self) -> serde_yaml::Mapping {
+        let mut creds = serde_yaml::Mapping::new();
+        creds.insert("type".into(), "client".into());
+        creds.insert("user".into(), EMULATOR_USER.into());
+        creds.insert("tenancy".into(), EMULATOR_TENANCY.into());
+        creds.insert("key_content".into(), EMULATOR_KEY_PEM.into());
+        creds.insert("fingerprint".into(), EMULATOR_FINGERPRINT.into());
+        creds.insert("region".into(), EMULATOR_REGION.into());
+        let mut section = serde_yaml::Mapping::new();
+        section.insert("creds".into(), serde_yaml::Value::Mapping(creds));
+        section
+    }
+
+    fn error_response(&self, status: u16, message: &str) -> EmuResponse {
+        let code = match status {
+            400 => "InvalidParameter",
+            401 => "NotAuthenticated",
+            403 => "NotAllowed",
+            404 => "NotAuthorizedOrNotFound",
+            409 => "IncorrectState",
+            429 => "TooManyRequests",
+            503 => "ServiceUnavailable",
+            _ => "InternalServerError",
+        };
+        self.error(status, code, message)
+    }
+}
+
+regionkit_emulator::inventory::submit! {
+    regionkit_emulator::EmulatorRegistration::new(crate::BACKEND, || Box::new(OciEmulator::default()))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests fail loudly")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_parameters_parse_in_any_order() {
+        let params = parse_signature_params(
+            r#"version="1",headers="date (request-target) host",keyId="a/b/c:d",algorithm="rsa-sha256",signature="x+y/z==""#,
+        );
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("headers"), Some("date (request-target) host"));
+        assert_eq!(get("keyId"), Some("a/b/c:d"));
+        assert_eq!(get("signature"), Some("x+y/z=="));
+    }
+
+    #[test]
+    fn the_emulator_reads_its_own_key() {
+        assert!(OciEmulator::default().verifying_key.is_some());
+    }
+}

@@ -1,0 +1,722 @@
+//! OCI discovery through real, signed HTTP against the emulator.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+use std::time::{Duration, Instant, SystemTime};
+
+use regionkit_core::{
+    BackendConfig, Config, DiscoveryContext, Error, ExclusionReason, HttpClient, HttpPolicy,
+    ProviderErrorKind, Region, RegionKit, RegionStatus, Registry, ResolveOptions, Source,
+};
+use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_oci::emulator::{
+    emulator_key_id, EMULATOR_FINGERPRINT, EMULATOR_KEY_PEM, EMULATOR_TENANCY, EMULATOR_USER,
+};
+use regionkit_oci::RequestSigner;
+
+fn fast_policy() -> HttpPolicy {
+    HttpPolicy::default()
+        .with_request_timeout(Duration::from_secs(2))
+        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
+}
+
+async fn emulator() -> EmulatorHandle {
+    Emulator::new()
+        .only(["oci"])
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+/// The key as a YAML block scalar, indented under `creds`.
+fn key_block(pem: &str) -> String {
+    pem.lines()
+        .map(|line| format!("        {line}\n"))
+        .collect()
+}
+
+fn section_with(
+    emulator: &EmulatorHandle,
+    tenancy: &str,
+    fingerprint: &str,
+    key_content: &str,
+    extra: &str,
+) -> BackendConfig {
+    let yaml = format!(
+        "backends:\n  - type: oci\n    creds:\n      type: client\n      user: {EMULATOR_USER}\n      tenancy: {tenancy}\n      fingerprint: \"{fingerprint}\"\n      region: us-ashburn-1\n      key_content: |\n{}    endpoint: {}\n{extra}",
+        key_block(key_content),
+        emulator.endpoint("oci")
+    );
+    Config::from_yaml(&yaml, None, None)
+        .expect("config parses")
+        .backends
+        .remove(0)
+}
+
+fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
+    section_with(
+        emulator,
+        EMULATOR_TENANCY,
+        EMULATOR_FINGERPRINT,
+        EMULATOR_KEY_PEM,
+        extra,
+    )
+}
+
+fn kit() -> RegionKit {
+    RegionKit::new(
+        Registry::from_descriptors([&regionkit_oci::DESCRIPTOR]).unwrap(),
+        fast_policy(),
+    )
+    .unwrap()
+}
+
+async fn discover(section: &BackendConfig) -> Result<Vec<Region>, regionkit_core::ProviderError> {
+    discover_with(section, fast_policy()).await
+}
+
+async fn discover_with(
+    section: &BackendConfig,
+    policy: HttpPolicy,
+) -> Result<Vec<Region>, regionkit_core::ProviderError> {
+    let provider = (regionkit_oci::DESCRIPTOR.build)(section).expect("provider builds");
+    let ctx = DiscoveryContext::new(
+        "oci",
+        HttpClient::new(policy).unwrap(),
+        Instant::now() + Duration::from_secs(5),
+    );
+    provider.discover(&ctx).await
+}
+
+fn find<'a>(regions: &'a [Region], id: &str) -> &'a Region {
+    regions
+        .iter()
+        .find(|r| r.id.as_str() == id)
+        .unwrap_or_else(|| panic!("{id} was not discovered"))
+}
+
+const SUBSCRIPTIONS_PATH: &str = "GET /20160918/tenancies/ocid1.tenancy.oc1..aaaaaaaaemu4regionkit7tenancy2q5x3v6n8b4m1k9j7h5g3f2d4s6a8z/regionSubscriptions";
+
+#[tokio::test]
+async fn ready_subscriptions_are_available_and_in_progress_ones_not_enabled() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert_eq!(
+        find(&regions, "us-ashburn-1").status,
+        RegionStatus::Available
+    );
+    assert_eq!(
+        find(&regions, "eu-amsterdam-1").status,
+        RegionStatus::Available
+    );
+    assert_eq!(
+        find(&regions, "ap-tokyo-1").status,
+        RegionStatus::NotEnabled
+    );
+    assert_eq!(
+        find(&regions, "us-chicago-1").status,
+        RegionStatus::NotEnabled
+    );
+    assert_eq!(emulator.path_count("oci", "GET /20160918/regions"), 1);
+    assert_eq!(emulator.path_count("oci", SUBSCRIPTIONS_PATH), 1);
+}
+
+#[tokio::test]
+async fn realm_regions_without_a_subscription_are_not_enabled() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert_eq!(regions.len(), 46, "every region of the commercial realm");
+    assert_eq!(
+        find(&regions, "eu-milan-1").status,
+        RegionStatus::NotEnabled
+    );
+    assert_eq!(
+        find(&regions, "sa-saopaulo-1").status,
+        RegionStatus::NotEnabled
+    );
+}
+
+#[tokio::test]
+async fn the_home_region_is_marked_in_its_display_name() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert_eq!(
+        find(&regions, "us-ashburn-1").display_name,
+        "Ashburn, US (home region)"
+    );
+    assert_eq!(
+        find(&regions, "eu-frankfurt-1").display_name,
+        "Frankfurt, DE"
+    );
+}
+
+#[tokio::test]
+async fn regions_carry_country_city_and_continent() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let frankfurt = find(&regions, "eu-frankfurt-1").location.clone().unwrap();
+    assert_eq!(frankfurt.country.as_deref(), Some("DE"));
+    assert_eq!(frankfurt.city.as_deref(), Some("Frankfurt"));
+    assert_eq!(frankfurt.continent.as_deref(), Some("Europe"));
+}
+
+#[tokio::test]
+async fn a_fingerprint_the_tenancy_does_not_know_is_not_authenticated() {
+    let emulator = emulator().await;
+    let wrong = section_with(
+        &emulator,
+        EMULATOR_TENANCY,
+        "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff",
+        EMULATOR_KEY_PEM,
+        "",
+    );
+    let err = discover(&wrong).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(401));
+    assert!(err.message.contains("NotAuthenticated"), "{err}");
+    assert!(err.message.contains("opc-request-id"), "{err}");
+}
+
+#[tokio::test]
+async fn a_signed_request_for_another_tenancy_is_not_authorized_or_not_found() {
+    let emulator = emulator().await;
+    let base = emulator.endpoint("oci");
+    let url = url::Url::parse(&format!(
+        "{base}/20160918/tenancies/ocid1.tenancy.oc1..aaaaaaaaotherothertenancy/regionSubscriptions"
+    ))
+    .unwrap();
+    let response = send_signed(&url, None).await;
+    assert_eq!(response.status().as_u16(), 404);
+    assert!(response.headers().contains_key("opc-request-id"));
+    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "NotAuthorizedOrNotFound");
+    assert_eq!(
+        body["message"],
+        "Authorization failed or requested resource not found."
+    );
+}
+
+/// Sign a GET for `url` with the emulator's key; `tamper` changes the date after signing.
+async fn send_signed(url: &url::Url, tamper: Option<&str>) -> reqwest::Response {
+    let signer = RequestSigner::from_pem(emulator_key_id(), EMULATOR_KEY_PEM).unwrap();
+    let date = httpdate::fmt_http_date(SystemTime::now());
+    let signed = signer.sign("GET", url, &date, None).unwrap();
+    let mut request = reqwest::Client::new().get(url.clone());
+    for (name, value) in signed.iter() {
+        let value = match (name, tamper) {
+            ("date", Some(other)) => other,
+            _ => value,
+        };
+        request = request.header(name, value);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_emulator_accepts_a_correct_signature() {
+    let emulator = emulator().await;
+    let url = url::Url::parse(&format!("{}/20160918/regions", emulator.endpoint("oci"))).unwrap();
+    assert_eq!(send_signed(&url, None).await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn the_emulator_rejects_a_signature_that_does_not_match_the_request() {
+    let emulator = emulator().await;
+    let url = url::Url::parse(&format!("{}/20160918/regions", emulator.endpoint("oci"))).unwrap();
+    let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(1));
+    let response = send_signed(&url, Some(&later)).await;
+    assert_eq!(response.status().as_u16(), 401);
+    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "NotAuthenticated");
+    assert!(
+        body["message"].as_str().unwrap().contains("does not match"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_emulator_rejects_an_unsigned_request() {
+    let emulator = emulator().await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/20160918/regions", emulator.endpoint("oci")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn an_injected_401_is_an_auth_error_with_ocis_code() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Unauthorized));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(401));
+    assert!(err.message.starts_with("NotAuthenticated:"), "{err}");
+}
+
+#[tokio::test]
+async fn an_injected_403_is_an_auth_error_with_ocis_code() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Forbidden));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(403));
+    assert!(err.message.starts_with("NotAllowed:"), "{err}");
+}
+
+#[tokio::test]
+async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::times(
+        "oci",
+        FaultKind::Http429 {
+            retry_after_secs: 1,
+        },
+        1,
+    ));
+    let started = Instant::now();
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert!(!regions.is_empty());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After was not honoured"
+    );
+    assert_eq!(
+        emulator.request_count("oci"),
+        3,
+        "one throttled request retried once, plus the other call"
+    );
+}
+
+#[tokio::test]
+async fn throttling_is_reported_with_ocis_code_and_the_wait() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always(
+        "oci",
+        FaultKind::Http429 {
+            retry_after_secs: 60,
+        },
+    ));
+    let started = Instant::now();
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::RateLimited);
+    assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
+    assert!(err.message.starts_with("TooManyRequests:"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "waited past the deadline"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_then_reported_as_unavailable() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Http500));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
+    assert_eq!(err.status, Some(500));
+    assert!(err.is_temporary());
+    assert!(err.message.starts_with("InternalServerError:"), "{err}");
+    assert_eq!(
+        emulator.path_count("oci", "GET /20160918/regions"),
+        3,
+        "three attempts"
+    );
+}
+
+#[tokio::test]
+async fn service_unavailable_is_temporary() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Http503));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
+    assert_eq!(err.status, Some(503));
+    assert!(err.message.starts_with("ServiceUnavailable:"), "{err}");
+}
+
+#[tokio::test]
+async fn malformed_body_is_a_bad_response_naming_the_shape() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Malformed));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("sequence"), "{err}");
+}
+
+#[tokio::test]
+async fn truncated_body_is_reported_as_cut_off() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Truncated));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert!(
+        err.message.contains("cut off") || err.message.contains("truncated"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_body_is_refused() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always(
+        "oci",
+        FaultKind::Oversized { bytes: 64 * 1024 },
+    ));
+    let policy = fast_policy().with_max_body_bytes(16 * 1024);
+    let err = discover_with(&section(&emulator, ""), policy)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("limit"), "{err}");
+}
+
+#[tokio::test]
+async fn no_subscriptions_at_all_is_a_bad_response() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Empty));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("home region"), "{err}");
+}
+
+#[tokio::test]
+async fn resolution_keeps_subscribed_image_regions_and_explains_the_rest() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let resolution = report.resolution.unwrap();
+    assert_eq!(resolution.source, Source::Live);
+    let kept: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(kept, ["eu-frankfurt-1", "us-ashburn-1", "us-phoenix-1"]);
+    assert_eq!(
+        resolution.exclusion_of("us-chicago-1"),
+        Some(ExclusionReason::NotEnabled),
+        "an image region still in progress"
+    );
+    assert_eq!(
+        resolution.exclusion_of("ap-tokyo-1"),
+        Some(ExclusionReason::NotEnabled)
+    );
+    assert_eq!(
+        resolution.exclusion_of("eu-amsterdam-1"),
+        Some(ExclusionReason::NoImage),
+        "subscribed, but no image there"
+    );
+    assert_eq!(
+        resolution.exclusion_of("eu-milan-1"),
+        Some(ExclusionReason::NotEnabled),
+        "an image region the tenancy never subscribed to"
+    );
+    assert!(resolution.new.is_empty(), "{:?}", resolution.new);
+}
+
+#[tokio::test]
+async fn naming_a_subscribed_region_without_an_image_says_why_and_what_to_do() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(&emulator, "    regions: [eu-amsterdam-1]\n")],
+            &ResolveOptions::default(),
+        )
+        .await
+        .remove(0);
+    match report.error {
+        Some(Error::RegionExcluded {
+            region,
+            field,
+            detail,
+            ..
+        }) => {
+            assert_eq!(region, "eu-amsterdam-1");
+            assert_eq!(field, "regions");
+            assert!(detail.contains("no OS image"), "{detail}");
+            assert!(
+                detail.contains("us-ashburn-1"),
+                "lists the image regions: {detail}"
+            );
+            assert!(detail.contains("ask the dstack maintainers"), "{detail}");
+        }
+        other => panic!("expected a region-excluded error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn backend_and_run_regions_narrow_in_run_order() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(
+                &emulator,
+                "    regions: [\"us-*\", eu-frankfurt-1]\n",
+            )],
+            &ResolveOptions::default().with_run_regions(
+                "--region",
+                vec!["US-PHOENIX-1".into(), "eu-frankfurt-1".into()],
+            ),
+        )
+        .await
+        .remove(0);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let resolution = report.resolution.unwrap();
+    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["us-phoenix-1", "eu-frankfurt-1"]);
+    assert_eq!(
+        resolution.exclusion_of("us-ashburn-1"),
+        Some(ExclusionReason::NotInRunConfig)
+    );
+}
+
+#[tokio::test]
+async fn naming_a_not_yet_ready_image_region_warns() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(
+                &emulator,
+                "    regions: [us-chicago-1, us-ashburn-1]\n",
+            )],
+            &ResolveOptions::default(),
+        )
+        .await
+        .remove(0);
+    let resolution = report.resolution.unwrap();
+    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["us-ashburn-1"]);
+    assert!(
+        resolution
+            .warnings
+            .iter()
+            .any(|w| w.contains("us-chicago-1") && w.contains("not-enabled")),
+        "{:?}",
+        resolution.warnings
+    );
+}
+
+#[tokio::test]
+async fn unknown_backend_region_suggests_the_nearest_real_one() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(&emulator, "    regions: [us-ashburn-2]\n")],
+            &ResolveOptions::default(),
+        )
+        .await
+        .remove(0);
+    match report.error {
+        Some(Error::UnknownRegion { suggestions, .. }) => {
+            assert_eq!(suggestions[0], "us-ashburn-1")
+        }
+        other => panic!("expected an unknown-region error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn provider_outage_falls_back_to_the_builtin_image_regions_labelled() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Http503));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("a fallback answer");
+    assert_eq!(resolution.source, Source::Builtin);
+    assert!(resolution.live_error.is_some());
+    assert_eq!(resolution.regions.len(), 7, "the pinned image regions");
+    assert!(
+        resolution.warnings.iter().any(|w| w.contains("builtin")),
+        "{:?}",
+        resolution.warnings
+    );
+}
+
+#[tokio::test]
+async fn an_empty_answer_is_never_an_empty_success() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Empty));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("a fallback answer");
+    assert_eq!(resolution.source, Source::Builtin);
+    assert!(!resolution.regions.is_empty());
+}
+
+#[tokio::test]
+async fn rejected_credentials_get_no_fallback() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("oci", FaultKind::Unauthorized));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    assert!(report.resolution.is_none());
+    let message = report.error.unwrap().to_string();
+    assert!(message.starts_with("oci: auth"), "{message}");
+}
+
+#[tokio::test]
+async fn default_creds_read_a_profile_of_the_oci_config_file() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("oci_api_key.pem");
+    std::fs::write(&key, EMULATOR_KEY_PEM).unwrap();
+    let file = dir.path().join("config");
+    std::fs::write(
+        &file,
+        format!(
+            "[DEFAULT]\nregion=us-phoenix-1\ntenancy={EMULATOR_TENANCY}\n\n[EMULATOR]\nuser={EMULATOR_USER}\nfingerprint={EMULATOR_FINGERPRINT}\nkey_file={}\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    let yaml = format!(
+        "backends:\n  - type: oci\n    creds: {{type: default, file: \"{}\", profile: EMULATOR}}\n    endpoint: {}\n",
+        file.display(),
+        emulator.endpoint("oci")
+    );
+    let section = Config::from_yaml(&yaml, None, None)
+        .unwrap()
+        .backends
+        .remove(0);
+    let regions = discover(&section).await.unwrap();
+    assert_eq!(
+        find(&regions, "us-phoenix-1").status,
+        RegionStatus::Available
+    );
+}
+
+#[tokio::test]
+async fn a_missing_profile_lists_the_ones_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config");
+    std::fs::write(&file, "[DEFAULT]\nregion=us-ashburn-1\n[work]\n").unwrap();
+    let yaml = format!(
+        "backends:\n  - type: oci\n    creds: {{type: default, file: \"{}\", profile: home}}\n",
+        file.display()
+    );
+    let section = Config::from_yaml(&yaml, None, None)
+        .unwrap()
+        .backends
+        .remove(0);
+    let message = (regionkit_oci::DESCRIPTOR.build)(&section)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("creds.profile") && message.contains("DEFAULT, work"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn the_private_key_never_appears_in_debug_or_errors() {
+    let canary = "canary-9d2b-oci-key";
+    let emulator = emulator().await;
+    // A key that cannot be read: the error must not echo it.
+    let broken =
+        format!("-----BEGIN RSA PRIVATE KEY-----\n{canary}\n-----END RSA PRIVATE KEY-----");
+    let bad = section_with(
+        &emulator,
+        EMULATOR_TENANCY,
+        EMULATOR_FINGERPRINT,
+        &broken,
+        "",
+    );
+    assert!(!format!("{bad:?}").contains(canary));
+    let error = (regionkit_oci::DESCRIPTOR.build)(&bad).unwrap_err();
+    assert!(error.to_string().contains("creds.key_content"), "{error}");
+    assert!(!error.to_string().contains(canary));
+    assert!(!format!("{error:?}").contains(canary));
+
+    // A working key: neither the provider nor a failing resolve may print it.
+    let good = section(&emulator, "");
+    let key_line = EMULATOR_KEY_PEM.lines().nth(1).unwrap();
+    let provider = (regionkit_oci::DESCRIPTOR.build)(&good).unwrap();
+    assert!(!format!("{provider:?}").contains(key_line));
+    emulator.set_fault(Fault::always("oci", FaultKind::Unauthorized));
+    let report = kit()
+        .resolve_sections(vec![good], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let error = report.error.unwrap();
+    assert!(!error.to_string().contains(key_line));
+    assert!(!format!("{error:?}").contains(key_line));
+}
+
+#[tokio::test]
+async fn missing_creds_name_the_field_and_the_fix() {
+    let section = Config::from_yaml("backends: [{type: oci}]", None, None)
+        .unwrap()
+        .backends
+        .remove(0);
+    let message = (regionkit_oci::DESCRIPTOR.build)(&section)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("oci") && message.contains("creds") && message.contains("fingerprint"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn key_file_and_key_content_together_are_refused() {
+    let yaml = format!(
+        "backends:\n  - type: oci\n    creds:\n      type: client\n      user: {EMULATOR_USER}\n      tenancy: {EMULATOR_TENANCY}\n      fingerprint: \"{EMULATOR_FINGERPRINT}\"\n      region: IAD\n      key_file: /nonexistent/key.pem\n      key_content: |\n{}",
+        key_block(EMULATOR_KEY_PEM)
+    );
+    let section = Config::from_yaml(&yaml, None, None)
+        .unwrap()
+        .backends
+        .remove(0);
+    let message = (regionkit_oci::DESCRIPTOR.build)(&section)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("key_file") && message.contains("keep only one"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn without_endpoint_a_region_key_picks_that_regions_identity_service() {
+    let yaml = format!(
+        "backends:\n  - type: oci\n    creds:\n      type: client\n      user: {EMULATOR_USER}\n      tenancy: {EMULATOR_TENANCY}\n      fingerprint: \"{EMULATOR_FINGERPRINT}\"\n      region: FRA\n      key_content: |\n{}",
+        key_block(EMULATOR_KEY_PEM)
+    );
+    let section = Config::from_yaml(&yaml, None, None)
+        .unwrap()
+        .backends
+        .remove(0);
+    let config = regionkit_oci::OciConfig::from_section(&section).unwrap();
+    assert_eq!(config.key.region, "eu-frankfurt-1");
+    assert_eq!(
+        config.endpoint.as_str(),
+        "https://identity.eu-frankfurt-1.oci.oraclecloud.com/"
+    );
+}
+
+#[tokio::test]
+async fn a_plain_http_endpoint_off_loopback_is_refused() {
+    let yaml = format!(
+        "backends:\n  - type: oci\n    endpoint: http://identity.example.invalid\n    creds:\n      type: client\n      user: {EMULATOR_USER}\n      tenancy: {EMULATOR_TENANCY}\n      fingerprint: \"{EMULATOR_FINGERPRINT}\"\n      region: us-ashburn-1\n      key_content: |\n{}",
+        key_block(EMULATOR_KEY_PEM)
+    );
+    let section = Config::from_yaml(&yaml, None, None)
+        .unwrap()
+        .backends
+        .remove(0);
+    let message = (regionkit_oci::DESCRIPTOR.build)(&section)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("endpoint") && message.contains("allow_http"),
+        "{message}"
+    );
+}
