@@ -1,0 +1,386 @@
+//! TensorDock discovery through real HTTP against the emulator.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use regionkit_core::{
+    BackendConfig, Config, DiscoveryContext, Error, ExclusionReason, HttpClient, HttpPolicy,
+    ProviderError, ProviderErrorKind, Region, RegionKit, RegionStatus, Registry, ResolveOptions,
+    Source,
+};
+use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_tensordock::emulator::EMULATOR_API_TOKEN;
+
+fn fast_policy() -> HttpPolicy {
+    HttpPolicy::default()
+        .with_request_timeout(Duration::from_secs(2))
+        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
+}
+
+async fn emulator() -> EmulatorHandle {
+    Emulator::new()
+        .only(["tensordock"])
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+fn parse(yaml: &str) -> BackendConfig {
+    Config::from_yaml(yaml, None, None)
+        .expect("config parses")
+        .backends
+        .remove(0)
+}
+
+fn section_with_creds(emulator: &EmulatorHandle, creds: &str, extra: &str) -> BackendConfig {
+    parse(&format!(
+        "backends:\n  - type: tensordock\n    creds: {creds}\n    endpoint: {}\n{extra}",
+        emulator.endpoint("tensordock")
+    ))
+}
+
+fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
+    section_with_creds(
+        emulator,
+        &format!("{{type: api_key, api_token: {EMULATOR_API_TOKEN}}}"),
+        extra,
+    )
+}
+
+fn kit() -> RegionKit {
+    RegionKit::new(
+        Registry::from_descriptors([&regionkit_tensordock::DESCRIPTOR]).unwrap(),
+        fast_policy(),
+    )
+    .unwrap()
+}
+
+async fn discover(section: &BackendConfig) -> Result<Vec<Region>, ProviderError> {
+    let provider = (regionkit_tensordock::DESCRIPTOR.build)(section).expect("provider builds");
+    let ctx = DiscoveryContext::new(
+        "tensordock",
+        HttpClient::new(fast_policy()).unwrap(),
+        Instant::now() + Duration::from_secs(5),
+    );
+    provider.discover(&ctx).await
+}
+
+fn find<'a>(regions: &'a [Region], id: &str) -> &'a Region {
+    regions
+        .iter()
+        .find(|r| r.id.as_str() == id)
+        .unwrap_or_else(|| panic!("no region {id} in {regions:?}"))
+}
+
+#[tokio::test]
+async fn a_listed_location_with_deployable_gpus_is_available() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let austin = find(&regions, "us-texas-austin");
+    assert_eq!(austin.status, RegionStatus::Available);
+    assert_eq!(austin.display_name, "Austin, Texas, United States");
+    assert_eq!(austin.zones, ["3f1c2a7e-8b4d-4e2a-9c11-5d6e7f8a9b01"]);
+    let location = austin.location.as_ref().unwrap();
+    assert_eq!(location.country.as_deref(), Some("US"));
+    assert_eq!(location.city.as_deref(), Some("Austin"));
+    assert_eq!(
+        location.raw.as_deref(),
+        Some("Austin, Texas, United States")
+    );
+    assert_eq!(
+        emulator.path_count("tensordock", "GET /api/v2/locations"),
+        1
+    );
+    assert_eq!(
+        emulator.path_count("tensordock", "GET /api/v2/hostnodes"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_location_known_only_through_a_sold_out_host_is_limited() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let winnipeg = find(&regions, "ca-manitoba-winnipeg");
+    assert_eq!(winnipeg.status, RegionStatus::Limited);
+    assert_eq!(winnipeg.zones, ["9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"]);
+    assert_eq!(
+        winnipeg
+            .location
+            .as_ref()
+            .and_then(|l| l.country.as_deref()),
+        Some("CA")
+    );
+}
+
+#[tokio::test]
+async fn an_empty_listing_makes_known_locations_unavailable_not_an_empty_success() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Empty));
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert!(!regions.is_empty());
+    assert!(regions
+        .iter()
+        .all(|r| r.status == RegionStatus::Unavailable));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("a live answer");
+    assert_eq!(resolution.source, Source::Live);
+    assert_eq!(
+        resolution.exclusion_of("us-texas-austin"),
+        Some(ExclusionReason::Unavailable)
+    );
+    match report.error {
+        Some(Error::EmptyResult { chain, .. }) => {
+            assert!(chain.iter().any(|c| c.contains("unavailable")), "{chain:?}")
+        }
+        other => panic!("expected an empty-result error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_an_auth_error_with_tensordocks_text() {
+    let emulator = emulator().await;
+    let err = discover(&section_with_creds(
+        &emulator,
+        "{type: api_key, api_token: wrong-token}",
+        "",
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(401));
+    assert_eq!(err.message, "Unauthorized");
+}
+
+#[tokio::test]
+async fn a_forbidden_answer_in_the_v0_shape_is_an_auth_error() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Forbidden));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(403));
+    assert_eq!(err.message, "Access denied (injected)");
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_then_reported_as_unavailable() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Http500));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
+    assert_eq!(err.status, Some(500));
+    assert_eq!(err.message, "Internal server error (injected)");
+    assert_eq!(
+        emulator.path_count("tensordock", "GET /api/v2/locations"),
+        3,
+        "three attempts"
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::times(
+        "tensordock",
+        FaultKind::Http429 {
+            retry_after_secs: 1,
+        },
+        1,
+    ));
+    let started = Instant::now();
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert_eq!(
+        find(&regions, "us-texas-austin").status,
+        RegionStatus::Available
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After was not honoured"
+    );
+    assert_eq!(
+        emulator.request_count("tensordock"),
+        3,
+        "one throttled request retried once, plus the other call"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_past_the_deadline_is_a_rate_limit_error() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always(
+        "tensordock",
+        FaultKind::Http429 {
+            retry_after_secs: 60,
+        },
+    ));
+    let started = Instant::now();
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::RateLimited);
+    assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "waited past the deadline"
+    );
+}
+
+#[tokio::test]
+async fn an_outage_falls_back_to_the_builtin_list_labelled() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Http503));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("a fallback answer");
+    assert_eq!(resolution.source, Source::Builtin);
+    assert!(resolution.live_error.is_some());
+    assert!(
+        resolution.warnings.iter().any(|w| w.contains("builtin")),
+        "{:?}",
+        resolution.warnings
+    );
+}
+
+#[tokio::test]
+async fn malformed_body_is_a_bad_response_naming_the_field() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Malformed));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("data"), "{err}");
+}
+
+#[tokio::test]
+async fn truncated_body_is_reported_as_cut_off() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Truncated));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert!(
+        err.message.contains("cut off") || err.message.contains("truncated"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn resolution_applies_backend_then_run_regions() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(
+                &emulator,
+                "    regions: [\"us-*\", ca-manitoba-winnipeg]\n",
+            )],
+            &ResolveOptions::default()
+                .with_run_regions("--region", vec!["CA-MANITOBA-WINNIPEG".into()]),
+        )
+        .await
+        .remove(0);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let resolution = report.resolution.unwrap();
+    assert_eq!(resolution.source, Source::Live);
+    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["ca-manitoba-winnipeg"]);
+    assert_eq!(
+        resolution.exclusion_of("us-texas-austin"),
+        Some(ExclusionReason::NotInRunConfig)
+    );
+}
+
+#[tokio::test]
+async fn dstacks_country_names_are_unknown_and_point_at_the_new_ids() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(&emulator, "    regions: [unitedstates]\n")],
+            &ResolveOptions::default(),
+        )
+        .await
+        .remove(0);
+    match report.error {
+        Some(Error::UnknownRegion { known, .. }) => {
+            assert!(known.iter().any(|k| k == "us-texas-austin"), "{known:?}")
+        }
+        other => panic!("expected an unknown-region error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn dstacks_creds_without_type_and_with_api_key_work() {
+    let emulator = emulator().await;
+    let section = section_with_creds(
+        &emulator,
+        &format!("{{api_key: v0-key-id, api_token: {EMULATOR_API_TOKEN}}}"),
+        "",
+    );
+    let regions = discover(&section).await.unwrap();
+    assert_eq!(
+        find(&regions, "us-texas-austin").status,
+        RegionStatus::Available
+    );
+}
+
+#[tokio::test]
+async fn an_api_key_without_a_token_asks_for_the_v2_token() {
+    let message = (regionkit_tensordock::DESCRIPTOR.build)(&parse(
+        "backends: [{type: tensordock, creds: {type: api_key, api_key: abc}}]",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.contains("tensordock") && message.contains("creds.api_token"),
+        "{message}"
+    );
+    assert!(!message.contains("abc"), "{message}");
+}
+
+#[tokio::test]
+async fn missing_creds_name_the_field_and_the_fix() {
+    let message =
+        (regionkit_tensordock::DESCRIPTOR.build)(&parse("backends: [{type: tensordock}]"))
+            .unwrap_err()
+            .to_string();
+    assert!(
+        message.contains("tensordock")
+            && message.contains("creds")
+            && message.contains("api_token"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn rejected_credentials_get_no_fallback() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Unauthorized));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    assert!(report.resolution.is_none());
+    let message = report.error.unwrap().to_string();
+    assert!(message.starts_with("tensordock: auth"), "{message}");
+}
+
+#[tokio::test]
+async fn the_api_token_never_appears_in_debug_or_errors() {
+    let canary = "canary-a41d07-tensordock-token";
+    let emulator = emulator().await;
+    let section = section_with_creds(
+        &emulator,
+        &format!("{{type: api_key, api_key: {canary}-key, api_token: {canary}}}"),
+        "",
+    );
+    let provider = (regionkit_tensordock::DESCRIPTOR.build)(&section).unwrap();
+    assert!(!format!("{section:?}").contains(canary));
+    assert!(!format!("{provider:?}").contains(canary));
+    let report = kit()
+        .resolve_sections(vec![section], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let error = report.error.unwrap();
+    assert!(!error.to_string().contains(canary));
+    assert!(!format!("{error:?}").contains(canary));
+}

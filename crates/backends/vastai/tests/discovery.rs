@@ -1,0 +1,431 @@
+//! Vast.ai discovery through real HTTP against the emulator.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use regionkit_core::{
+    BackendConfig, Config, DiscoveryContext, Error, ExclusionReason, HttpClient, HttpPolicy,
+    ProviderError, ProviderErrorKind, Region, RegionKit, RegionStatus, Registry, ResolveOptions,
+    Source,
+};
+use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_vastai::emulator::EMULATOR_API_KEY;
+
+fn fast_policy() -> HttpPolicy {
+    HttpPolicy::default()
+        .with_request_timeout(Duration::from_secs(2))
+        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
+}
+
+async fn emulator() -> EmulatorHandle {
+    Emulator::new()
+        .only(["vastai"])
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+fn parse(yaml: &str) -> BackendConfig {
+    Config::from_yaml(yaml, None, None)
+        .expect("config parses")
+        .backends
+        .remove(0)
+}
+
+fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
+    parse(&format!(
+        "backends:\n  - type: vastai\n    creds: {{type: api_key, api_key: {EMULATOR_API_KEY}}}\n    endpoint: {}\n{extra}",
+        emulator.endpoint("vastai")
+    ))
+}
+
+fn section_with_key(emulator: &EmulatorHandle, key: &str) -> BackendConfig {
+    parse(&format!(
+        "backends:\n  - type: vastai\n    creds: {{type: api_key, api_key: {key}}}\n    endpoint: {}\n",
+        emulator.endpoint("vastai")
+    ))
+}
+
+fn kit() -> RegionKit {
+    RegionKit::new(
+        Registry::from_descriptors([&regionkit_vastai::DESCRIPTOR]).unwrap(),
+        fast_policy(),
+    )
+    .unwrap()
+}
+
+async fn discover(section: &BackendConfig) -> Result<Vec<Region>, ProviderError> {
+    let provider = (regionkit_vastai::DESCRIPTOR.build)(section).expect("provider builds");
+    let ctx = DiscoveryContext::new(
+        "vastai",
+        HttpClient::new(fast_policy()).unwrap(),
+        Instant::now() + Duration::from_secs(5),
+    );
+    provider.discover(&ctx).await
+}
+
+fn find<'a>(regions: &'a [Region], id: &str) -> &'a Region {
+    regions
+        .iter()
+        .find(|r| r.id.as_str() == id)
+        .unwrap_or_else(|| panic!("no region {id} in {regions:?}"))
+}
+
+#[tokio::test]
+async fn offer_geolocations_become_dstack_region_ids() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    for id in [
+        "us-texas",
+        "ca-quebec",
+        "se-sweden",
+        "jp-japan",
+        "ca-britishcolumbia",
+        "is-hafnarfjarðarkaupstaður",
+        "us",
+    ] {
+        assert_eq!(find(&regions, id).status, RegionStatus::Available, "{id}");
+    }
+    let texas = find(&regions, "us-texas");
+    assert_eq!(texas.display_name, "Texas, US");
+    let location = texas.location.as_ref().unwrap();
+    assert_eq!(location.country.as_deref(), Some("US"));
+    assert_eq!(location.raw.as_deref(), Some("Texas, US"));
+    assert_eq!(emulator.path_count("vastai", "POST /api/v0/bundles/"), 1);
+}
+
+#[tokio::test]
+async fn a_known_region_without_offers_is_unavailable_not_dropped() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    // Oregon's only host is rented, and no host in New York has an offer now.
+    for id in ["us-oregon", "us-newyork"] {
+        assert_eq!(find(&regions, id).status, RegionStatus::Unavailable, "{id}");
+    }
+    assert_eq!(
+        find(&regions, "us-oregon")
+            .location
+            .as_ref()
+            .and_then(|l| l.country.as_deref()),
+        Some("US")
+    );
+}
+
+#[tokio::test]
+async fn without_community_cloud_only_datacenter_hosts_count() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "    community_cloud: false\n"))
+        .await
+        .unwrap();
+    assert_eq!(find(&regions, "us-texas").status, RegionStatus::Available);
+    assert_eq!(find(&regions, "fr-france").status, RegionStatus::Available);
+    assert_eq!(
+        find(&regions, "ca-quebec").status,
+        RegionStatus::Unavailable
+    );
+    assert!(!regions.iter().any(|r| r.id.as_str() == "hu-bács-kiskun"));
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_an_auth_error_with_vasts_message() {
+    let emulator = emulator().await;
+    let err = discover(&section_with_key(&emulator, "wrong-key"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(401));
+    assert!(
+        err.message
+            .contains("auth_error: Invalid or expired API key"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_forbidden_answer_with_only_msg_is_an_auth_error() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("vastai", FaultKind::Forbidden));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(403));
+    assert_eq!(err.message, "Access denied (injected)");
+}
+
+#[tokio::test]
+async fn server_errors_with_only_message_are_retried_then_unavailable() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("vastai", FaultKind::Http500));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
+    assert_eq!(err.status, Some(500));
+    assert_eq!(err.message, "Internal server error (injected)");
+    assert!(err.is_temporary());
+    assert_eq!(
+        emulator.path_count("vastai", "POST /api/v0/bundles/"),
+        3,
+        "three attempts"
+    );
+}
+
+#[tokio::test]
+async fn a_plain_text_429_is_rate_limited() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always(
+        "vastai",
+        FaultKind::Http429 {
+            retry_after_secs: 60,
+        },
+    ));
+    let started = Instant::now();
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::RateLimited);
+    assert_eq!(err.status, Some(429));
+    assert!(err.message.contains("too frequent"), "{err}");
+    assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "waited past the deadline"
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::times(
+        "vastai",
+        FaultKind::Http429 {
+            retry_after_secs: 1,
+        },
+        1,
+    ));
+    let started = Instant::now();
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert!(!regions.is_empty());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After was not honoured"
+    );
+    assert_eq!(emulator.request_count("vastai"), 2);
+}
+
+#[tokio::test]
+async fn an_outage_falls_back_to_the_builtin_list_labelled() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("vastai", FaultKind::Http503));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("a fallback answer");
+    assert_eq!(resolution.source, Source::Builtin);
+    let live_error = resolution.live_error.as_ref().unwrap();
+    assert!(
+        live_error.message.contains("service_unavailable"),
+        "{live_error}"
+    );
+    assert!(
+        resolution.warnings.iter().any(|w| w.contains("builtin")),
+        "{:?}",
+        resolution.warnings
+    );
+}
+
+#[tokio::test]
+async fn malformed_body_is_a_bad_response_naming_offers() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("vastai", FaultKind::Malformed));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("`offers`"), "{err}");
+}
+
+#[tokio::test]
+async fn truncated_body_is_reported_as_cut_off() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("vastai", FaultKind::Truncated));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert!(
+        err.message.contains("cut off") || err.message.contains("truncated"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_body_is_refused() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always(
+        "vastai",
+        FaultKind::Oversized { bytes: 64 * 1024 },
+    ));
+    let provider = (regionkit_vastai::DESCRIPTOR.build)(&section(&emulator, "")).unwrap();
+    let http = HttpClient::new(fast_policy().with_max_body_bytes(16 * 1024)).unwrap();
+    let ctx = DiscoveryContext::new("vastai", http, Instant::now() + Duration::from_secs(5));
+    let err = provider.discover(&ctx).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("limit"), "{err}");
+}
+
+#[tokio::test]
+async fn a_search_with_no_offers_is_never_an_empty_success() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("vastai", FaultKind::Empty));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("a fallback answer");
+    assert_eq!(resolution.source, Source::Builtin);
+    assert!(!resolution.regions.is_empty());
+}
+
+#[tokio::test]
+async fn resolution_applies_backend_then_run_regions_in_run_order() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(&emulator, "    regions: [\"us-*\", ca-quebec]\n")],
+            &ResolveOptions::default().with_run_regions(
+                "--region",
+                vec!["CA-QUEBEC".into(), "us-texas".into(), "us-michigan".into()],
+            ),
+        )
+        .await
+        .remove(0);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let resolution = report.resolution.unwrap();
+    assert_eq!(resolution.source, Source::Live);
+    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["ca-quebec", "us-texas", "us-michigan"]);
+    assert_eq!(
+        resolution.exclusion_of("se-sweden"),
+        Some(ExclusionReason::NotInBackendConfig)
+    );
+    assert_eq!(
+        resolution.exclusion_of("us-oregon"),
+        Some(ExclusionReason::Unavailable)
+    );
+    assert!(resolution
+        .new
+        .iter()
+        .any(|id| id.as_str() == "hu-bács-kiskun"));
+}
+
+#[tokio::test]
+async fn naming_a_known_region_without_offers_warns_instead_of_failing_as_unknown() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(&emulator, "    regions: [us-texas, us-oregon]\n")],
+            &ResolveOptions::default(),
+        )
+        .await
+        .remove(0);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let resolution = report.resolution.unwrap();
+    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["us-texas"]);
+    assert!(
+        resolution.warnings.iter().any(|w| w.contains("us-oregon")),
+        "{:?}",
+        resolution.warnings
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_region_suggests_the_nearest_real_one() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(&emulator, "    regions: [us-texs]\n")],
+            &ResolveOptions::default(),
+        )
+        .await
+        .remove(0);
+    match report.error {
+        Some(Error::UnknownRegion { suggestions, .. }) => assert_eq!(suggestions[0], "us-texas"),
+        other => panic!("expected an unknown-region error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rejected_credentials_get_no_fallback() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("vastai", FaultKind::Unauthorized));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    assert!(report.resolution.is_none());
+    let message = report.error.unwrap().to_string();
+    assert!(message.starts_with("vastai: auth"), "{message}");
+}
+
+#[tokio::test]
+async fn a_dstack_server_config_without_creds_type_works() {
+    let emulator = emulator().await;
+    let yaml = format!(
+        "projects:\n  - name: main\n    backends:\n      - type: vastai\n        creds:\n          api_key: {EMULATOR_API_KEY}\n        regions: [us-texas]\n        endpoint: {}\n",
+        emulator.endpoint("vastai")
+    );
+    let report = kit()
+        .resolve_sections(
+            Config::from_yaml(&yaml, None, None).unwrap().backends,
+            &ResolveOptions::default(),
+        )
+        .await
+        .remove(0);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let ids: Vec<_> = report
+        .resolution
+        .unwrap()
+        .regions
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    assert_eq!(ids, ["us-texas"]);
+}
+
+#[tokio::test]
+async fn the_api_key_never_appears_in_debug_or_errors() {
+    let canary = "canary-5e2b71-vastai-key";
+    let emulator = emulator().await;
+    let section = section_with_key(&emulator, canary);
+    let provider = (regionkit_vastai::DESCRIPTOR.build)(&section).unwrap();
+    assert!(!format!("{section:?}").contains(canary));
+    assert!(!format!("{provider:?}").contains(canary));
+    let report = kit()
+        .resolve_sections(vec![section], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let error = report.error.unwrap();
+    assert!(!error.to_string().contains(canary));
+    assert!(!format!("{error:?}").contains(canary));
+}
+
+#[tokio::test]
+async fn missing_creds_name_the_field_and_the_fix() {
+    let message = (regionkit_vastai::DESCRIPTOR.build)(&parse("backends: [{type: vastai}]"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("vastai") && message.contains("creds") && message.contains("api_key"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_misspelt_creds_key_is_named() {
+    let message = (regionkit_vastai::DESCRIPTOR.build)(&parse(
+        "backends: [{type: vastai, creds: {type: api_key, apikey: abc}}]",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.contains("creds") && message.contains("apikey"),
+        "{message}"
+    );
+    assert!(!message.contains("abc"), "{message}");
+}
