@@ -1,0 +1,259 @@
+//! CUDO Compute's REST API: `GET /vms/data-centers` and `GET /vms/machine-types?projectId=`.
+//!
+//! CUDO documents two error bodies and does not say which one its API sends today, so both are
+//! read: the OpenAPI `Status` of grpc-gateway, `{"code": <gRPC code>, "message", "details"}`,
+//! and the AIP-193 body of its error docs, `{"code": <HTTP status>, "status": "<gRPC name>",
+//! "message", "details"}`. A gRPC code is 0 to 16 and an HTTP status is at least 100, so the
+//! number alone tells them apart. A throttled answer may carry its wait as a `RetryInfo`
+//! detail instead of `Retry-After`. Neither endpoint pages.
+
+use std::time::Duration;
+
+use regionkit_core::{
+    http::retry_after, DiscoveryContext, Endpoint, HttpResponse, ProviderError, ProviderErrorKind,
+    Secret,
+};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::BACKEND;
+
+/// `GET /vms/data-centers`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataCenters {
+    pub data_centers: Vec<ApiDataCenter>,
+}
+
+/// A `VMDataCenter`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiDataCenter {
+    pub id: String,
+    #[serde(default)]
+    pub supplier_name: Option<String>,
+    #[serde(default)]
+    pub location: Option<Coordinates>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub struct Coordinates {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// `GET /vms/machine-types`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MachineTypes {
+    pub machine_types: Vec<ApiMachineType>,
+}
+
+/// A `VMMachineType`: one machine type in one data center, with what is free there now.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiMachineType {
+    pub data_center_id: String,
+    pub machine_type: String,
+    /// Empty for CPU-only machine types.
+    #[serde(default)]
+    pub gpu_model_id: String,
+    /// GPUs free on the emptiest host: what one VM can get.
+    #[serde(deserialize_with = "count")]
+    pub max_gpu_free: i64,
+    /// vCPUs free on the emptiest host.
+    #[serde(deserialize_with = "count")]
+    pub max_vcpu_free: i64,
+}
+
+impl ApiMachineType {
+    /// Whether one VM of this type fits on a host now: a GPU for GPU types, a vCPU otherwise.
+    pub fn has_capacity(&self) -> bool {
+        if self.gpu_model_id.trim().is_empty() {
+            self.max_vcpu_free > 0
+        } else {
+            self.max_gpu_free > 0
+        }
+    }
+}
+
+/// A count as JSON writes it: a number, or a string where protobuf's JSON mapping turns a
+/// 64-bit integer into one.
+fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        Number(i64),
+        Text(String),
+    }
+    match Count::deserialize(deserializer)? {
+        Count::Number(n) => Ok(n),
+        Count::Text(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a count"))),
+    }
+}
+
+/// Either documented error body.
+#[derive(Debug, Deserialize)]
+struct ApiStatus {
+    code: i64,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    details: Vec<Value>,
+}
+
+/// gRPC status names by code.
+const GRPC_NAMES: [&str; 17] = [
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+
+/// An authenticated client for one CUDO project.
+#[derive(Clone, Debug)]
+pub struct CudoClient {
+    endpoint: Endpoint,
+    api_key: Secret,
+    project_id: String,
+}
+
+impl CudoClient {
+    pub fn new(endpoint: Endpoint, api_key: Secret, project_id: String) -> Self {
+        Self {
+            endpoint,
+            api_key,
+            project_id,
+        }
+    }
+
+    pub async fn data_centers(
+        &self,
+        ctx: &DiscoveryContext,
+    ) -> Result<Vec<ApiDataCenter>, ProviderError> {
+        let response = self.get(ctx, "vms/data-centers", &[]).await?;
+        Ok(response.json::<DataCenters>(BACKEND)?.data_centers)
+    }
+
+    /// Machine types of every data center with their free capacity, as the project sees them.
+    pub async fn machine_types(
+        &self,
+        ctx: &DiscoveryContext,
+    ) -> Result<Vec<ApiMachineType>, ProviderError> {
+        let query = [("projectId", self.project_id.as_str())];
+        let response = self.get(ctx, "vms/machine-types", &query).await?;
+        Ok(response.json::<MachineTypes>(BACKEND)?.machine_types)
+    }
+
+    async fn get(
+        &self,
+        ctx: &DiscoveryContext,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<HttpResponse, ProviderError> {
+        let request = ctx
+            .client()
+            .get(self.endpoint.join(path))
+            .query(query)
+            .bearer_auth(self.api_key.expose());
+        ctx.send(request, &classify).await
+    }
+}
+
+/// Turn an error response into a classified error, by the gRPC status it names.
+fn classify(response: &HttpResponse) -> ProviderError {
+    let Ok(body) = serde_json::from_slice::<ApiStatus>(&response.body) else {
+        return ProviderError::from_status(
+            BACKEND,
+            response.status,
+            format!("unexpected error body: {}", response.snippet()),
+        );
+    };
+    let name = body.status.as_deref().map(str::trim).or_else(|| {
+        usize::try_from(body.code)
+            .ok()
+            .and_then(|code| GRPC_NAMES.get(code).copied())
+    });
+    let kind = name.map_or_else(
+        || ProviderErrorKind::from_status(response.status),
+        kind_of_grpc,
+    );
+    let message = match name {
+        Some(name) => format!("{name}: {}", body.message),
+        None => body.message.clone(),
+    };
+    let wait = match retry_after(&response.headers) {
+        Some(_) => None,
+        None => retry_info(&body.details),
+    };
+    ProviderError::from_status(BACKEND, response.status, message)
+        .with_kind(kind)
+        .with_retry_after(wait)
+}
+
+fn kind_of_grpc(name: &str) -> ProviderErrorKind {
+    match name {
+        "UNAUTHENTICATED" | "PERMISSION_DENIED" => ProviderErrorKind::Auth,
+        "RESOURCE_EXHAUSTED" => ProviderErrorKind::RateLimited,
+        "UNAVAILABLE" | "INTERNAL" | "UNKNOWN" | "DEADLINE_EXCEEDED" | "ABORTED" => {
+            ProviderErrorKind::Unavailable
+        }
+        _ => ProviderErrorKind::Rejected,
+    }
+}
+
+/// The wait of a `google.rpc.RetryInfo` detail (`"retryDelay": "3s"`).
+fn retry_info(details: &[Value]) -> Option<Duration> {
+    let delay = details
+        .iter()
+        .find(|d| {
+            d.get("@type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.ends_with("google.rpc.RetryInfo"))
+        })?
+        .get("retryDelay")?
+        .as_str()?;
+    let seconds: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
+    Duration::try_from_secs_f64(seconds).ok()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: Default::default(),
+            body: body.to_owned().into(),
+        }
+    }
+
+    #[test]
+    fn a_retry_info_detail_gives_the_wait_when_no_header_does() {
+        let body = r#"{"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "slow down",
+            "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "2.5s"}]}"#;
+        let error = classify(&response(429, body));
+        assert_eq!(error.kind, ProviderErrorKind::RateLimited);
+        assert_eq!(error.retry_after, Some(Duration::from_millis(2500)));
+    }
+}

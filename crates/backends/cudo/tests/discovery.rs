@@ -1,0 +1,451 @@
+//! CUDO discovery through real HTTP against the emulator.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use regionkit_core::{
+    BackendConfig, Config, DiscoveryContext, Error, HttpClient, HttpPolicy, ProviderError,
+    ProviderErrorKind, Region, RegionKit, RegionStatus, Registry, ResolveOptions, Source,
+};
+use regionkit_cudo::emulator::{EMULATOR_API_KEY, EMULATOR_PROJECT_ID};
+use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+
+const DATA_CENTERS: &str = "GET /vms/data-centers";
+const MACHINE_TYPES: &str = "GET /vms/machine-types";
+
+fn fast_policy() -> HttpPolicy {
+    HttpPolicy::default()
+        .with_request_timeout(Duration::from_secs(2))
+        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
+}
+
+async fn emulator() -> EmulatorHandle {
+    Emulator::new()
+        .only(["cudo"])
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+fn section_at(endpoint: &str, key: &str, project: &str, extra: &str) -> BackendConfig {
+    let yaml = format!(
+        "backends:\n  - type: cudo\n    project_id: {project}\n    creds: {{type: api_key, api_key: {key}}}\n    endpoint: {endpoint}\n{extra}"
+    );
+    Config::from_yaml(&yaml, None, None)
+        .expect("config parses")
+        .backends
+        .remove(0)
+}
+
+fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
+    section_at(
+        &emulator.endpoint("cudo"),
+        EMULATOR_API_KEY,
+        EMULATOR_PROJECT_ID,
+        extra,
+    )
+}
+
+fn kit() -> RegionKit {
+    RegionKit::new(
+        Registry::from_descriptors([&regionkit_cudo::DESCRIPTOR]).unwrap(),
+        fast_policy(),
+    )
+    .unwrap()
+}
+
+fn context(policy: HttpPolicy) -> DiscoveryContext {
+    DiscoveryContext::new(
+        "cudo",
+        HttpClient::new(policy).unwrap(),
+        Instant::now() + Duration::from_secs(5),
+    )
+}
+
+async fn discover(section: &BackendConfig) -> Result<Vec<Region>, ProviderError> {
+    let provider = (regionkit_cudo::DESCRIPTOR.build)(section).expect("provider builds");
+    provider.discover(&context(fast_policy())).await
+}
+
+fn find<'a>(regions: &'a [Region], id: &str) -> &'a Region {
+    regions
+        .iter()
+        .find(|r| r.id.as_str() == id)
+        .unwrap_or_else(|| panic!("{id} was not discovered"))
+}
+
+#[tokio::test]
+async fn data_centers_where_a_vm_fits_are_available_and_the_rest_limited() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert_eq!(
+        find(&regions, "no-luster-1").status,
+        RegionStatus::Available
+    );
+    assert_eq!(
+        find(&regions, "us-carlsbad-1").status,
+        RegionStatus::Available
+    );
+    assert_eq!(
+        find(&regions, "us-newyork-1").status,
+        RegionStatus::Available,
+        "free vCPUs count for a CPU-only machine type"
+    );
+    assert_eq!(
+        find(&regions, "se-stockholm-1").status,
+        RegionStatus::Limited
+    );
+    assert_eq!(
+        find(&regions, "ca-montreal-3").status,
+        RegionStatus::Limited,
+        "no machine types at all"
+    );
+    assert_eq!(emulator.path_count("cudo", DATA_CENTERS), 1);
+    assert_eq!(emulator.path_count("cudo", MACHINE_TYPES), 1);
+}
+
+#[tokio::test]
+async fn free_gpus_spread_over_hosts_do_not_make_a_data_center_available() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert_eq!(
+        find(&regions, "gb-bournemouth-1").status,
+        RegionStatus::Limited
+    );
+}
+
+#[tokio::test]
+async fn a_data_center_only_the_machine_types_name_is_still_a_region() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let kristiansand = find(&regions, "no-kristiansand-1");
+    assert_eq!(kristiansand.status, RegionStatus::Available);
+    let location = kristiansand.location.as_ref().unwrap();
+    assert_eq!(location.country.as_deref(), Some("NO"));
+    assert_eq!(location.latitude, None);
+}
+
+#[tokio::test]
+async fn the_id_prefix_gives_the_country_and_the_api_the_coordinates() {
+    let emulator = emulator().await;
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let bournemouth = find(&regions, "gb-bournemouth-1");
+    assert_eq!(
+        bournemouth.display_name,
+        "gb-bournemouth-1 (Example Supplier Ltd)"
+    );
+    let location = bournemouth.location.as_ref().unwrap();
+    assert_eq!(location.country.as_deref(), Some("GB"));
+    assert_eq!(location.continent.as_deref(), Some("Europe"));
+    assert_eq!(location.latitude, Some(50.72));
+    assert_eq!(location.longitude, Some(-1.88));
+}
+
+#[tokio::test]
+async fn an_unknown_project_is_rejected_in_the_aip193_form() {
+    let emulator = emulator().await;
+    let other = section_at(
+        &emulator.endpoint("cudo"),
+        EMULATOR_API_KEY,
+        "someone-elses-project",
+        "",
+    );
+    let err = discover(&other).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Rejected);
+    assert_eq!(err.status, Some(404));
+    assert_eq!(
+        err.message,
+        "NOT_FOUND: project 'someone-elses-project' was not found"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_an_auth_error_named_by_its_grpc_code() {
+    let emulator = emulator().await;
+    let wrong = section_at(
+        &emulator.endpoint("cudo"),
+        "wrong-key",
+        EMULATOR_PROJECT_ID,
+        "",
+    );
+    let err = discover(&wrong).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(401));
+    assert!(err.message.starts_with("UNAUTHENTICATED: "), "{err}");
+}
+
+#[tokio::test]
+async fn forbidden_is_an_auth_error() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("cudo", FaultKind::Forbidden));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert!(err.message.starts_with("PERMISSION_DENIED: "), "{err}");
+}
+
+#[tokio::test]
+async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::times(
+        "cudo",
+        FaultKind::Http429 {
+            retry_after_secs: 1,
+        },
+        1,
+    ));
+    let started = Instant::now();
+    let regions = discover(&section(&emulator, "")).await.unwrap();
+    assert!(!regions.is_empty());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After was not honoured"
+    );
+    assert_eq!(
+        emulator.request_count("cudo"),
+        3,
+        "one throttled request retried once, plus the other call"
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_past_the_deadline_reads_the_aip193_body() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always(
+        "cudo",
+        FaultKind::Http429 {
+            retry_after_secs: 60,
+        },
+    ));
+    let started = Instant::now();
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::RateLimited);
+    assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
+    assert!(err.message.starts_with("RESOURCE_EXHAUSTED: "), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "waited past the deadline"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_then_reported_as_unavailable() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("cudo", FaultKind::Http500));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
+    assert_eq!(err.status, Some(500));
+    assert!(err.message.starts_with("INTERNAL: "), "{err}");
+    assert_eq!(
+        emulator.path_count("cudo", DATA_CENTERS),
+        3,
+        "three attempts"
+    );
+}
+
+#[tokio::test]
+async fn service_unavailable_is_temporary() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("cudo", FaultKind::Http503));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert!(err.is_temporary());
+    assert!(err.message.starts_with("UNAVAILABLE: "), "{err}");
+}
+
+#[tokio::test]
+async fn malformed_body_is_a_bad_response_naming_the_field() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("cudo", FaultKind::Malformed));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("dataCenters"), "{err}");
+}
+
+#[tokio::test]
+async fn truncated_body_is_reported_as_cut_off() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("cudo", FaultKind::Truncated));
+    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    assert!(
+        err.message.contains("cut off") || err.message.contains("truncated"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_body_is_refused() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always(
+        "cudo",
+        FaultKind::Oversized { bytes: 64 * 1024 },
+    ));
+    let provider = (regionkit_cudo::DESCRIPTOR.build)(&section(&emulator, "")).unwrap();
+    let err = provider
+        .discover(&context(fast_policy().with_max_body_bytes(16 * 1024)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("limit"), "{err}");
+}
+
+#[tokio::test]
+async fn resolution_keeps_named_regions_in_run_order() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(
+                &emulator,
+                "    regions: [\"no-*\", \"gb-*\", us-carlsbad-1]\n",
+            )],
+            &ResolveOptions::default().with_run_regions(
+                "--region",
+                vec!["US-CARLSBAD-1".into(), "no-luster-1".into()],
+            ),
+        )
+        .await
+        .remove(0);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let resolution = report.resolution.unwrap();
+    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["us-carlsbad-1", "no-luster-1"]);
+    assert_eq!(resolution.source, Source::Live);
+    assert!(resolution.new.is_empty(), "{:?}", resolution.new);
+}
+
+#[tokio::test]
+async fn unknown_backend_region_suggests_the_nearest_real_one() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(
+            vec![section(&emulator, "    regions: [no-luster-2]\n")],
+            &ResolveOptions::default(),
+        )
+        .await
+        .remove(0);
+    match report.error {
+        Some(Error::UnknownRegion { suggestions, .. }) => {
+            assert_eq!(suggestions[0], "no-luster-1")
+        }
+        other => panic!("expected an unknown-region error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_api_degrades_to_the_labelled_fallback() {
+    // Nothing listens on port 1 of loopback: the API is gone, as CUDO's public cloud is.
+    let section = section_at(
+        "http://127.0.0.1:1/v1",
+        EMULATOR_API_KEY,
+        EMULATOR_PROJECT_ID,
+        "",
+    );
+    let report = kit()
+        .resolve_sections(vec![section], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("a fallback answer");
+    assert_eq!(resolution.source, Source::Builtin);
+    assert_eq!(
+        resolution.live_error.as_ref().map(|e| e.kind),
+        Some(ProviderErrorKind::Unavailable)
+    );
+    assert!(
+        resolution.warnings.iter().any(|w| w.contains("builtin")),
+        "{:?}",
+        resolution.warnings
+    );
+    assert!(resolution
+        .regions
+        .iter()
+        .any(|r| r.id.as_str() == "no-luster-1"));
+}
+
+#[tokio::test]
+async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("cudo", FaultKind::Http503));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("a fallback answer");
+    assert_eq!(resolution.source, Source::Builtin);
+    assert!(resolution.live_error.is_some());
+}
+
+#[tokio::test]
+async fn an_empty_data_center_list_is_never_an_empty_success() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("cudo", FaultKind::Empty));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("a fallback answer");
+    assert_eq!(resolution.source, Source::Builtin);
+    assert!(!resolution.regions.is_empty());
+}
+
+#[tokio::test]
+async fn rejected_credentials_get_no_fallback() {
+    let emulator = emulator().await;
+    emulator.set_fault(Fault::always("cudo", FaultKind::Unauthorized));
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    assert!(report.resolution.is_none());
+    let message = report.error.unwrap().to_string();
+    assert!(message.starts_with("cudo: auth"), "{message}");
+}
+
+#[tokio::test]
+async fn the_api_key_never_appears_in_debug_or_errors() {
+    let canary = "canary-93ac4f-cudo-key";
+    let emulator = emulator().await;
+    let section = section_at(&emulator.endpoint("cudo"), canary, EMULATOR_PROJECT_ID, "");
+    let provider = (regionkit_cudo::DESCRIPTOR.build)(&section).unwrap();
+    assert!(!format!("{section:?}").contains(canary));
+    assert!(!format!("{provider:?}").contains(canary));
+    let report = kit()
+        .resolve_sections(vec![section], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let error = report.error.unwrap();
+    assert!(!error.to_string().contains(canary));
+    assert!(!format!("{error:?}").contains(canary));
+}
+
+#[tokio::test]
+async fn a_missing_project_id_names_the_field_and_the_fix() {
+    let section = Config::from_yaml(
+        "backends: [{type: cudo, creds: {type: api_key, api_key: k}}]",
+        None,
+        None,
+    )
+    .unwrap()
+    .backends
+    .remove(0);
+    let message = (regionkit_cudo::DESCRIPTOR.build)(&section)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("cudo") && message.contains("`project_id`"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn missing_creds_name_the_field_and_the_fix() {
+    let section = Config::from_yaml("backends: [{type: cudo, project_id: p}]", None, None)
+        .unwrap()
+        .backends
+        .remove(0);
+    let message = (regionkit_cudo::DESCRIPTOR.build)(&section)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("cudo") && message.contains("creds") && message.contains("api_key"),
+        "{message}"
+    );
+}

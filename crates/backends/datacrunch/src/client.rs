@@ -1,0 +1,314 @@
+//! Verda's public API: an OAuth2 token, then `GET /locations` and `GET /instance-availability`.
+//!
+//! The client id and secret are exchanged at `POST /oauth2/token` (client-credentials grant)
+//! for an access token, which is cached until shortly before it expires and shared by
+//! concurrent calls: one exchange serves them all, and a failed exchange fails every call that
+//! was waiting for it instead of being repeated by each. A call answered 401 gets a fresh token and
+//! is sent once more; a second 401 is the user's credentials problem. A new client-credentials
+//! exchange is used rather than the refresh-token grant: the secret is at hand, and it is one
+//! request either way.
+//!
+//! Errors are `{"code", "message"}` and are classified by `code`. None of these endpoints
+//! pages.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use regionkit_core::{
+    DiscoveryContext, Endpoint, HttpResponse, ProviderError, ProviderErrorKind, Secret,
+};
+use reqwest::header::CONTENT_TYPE;
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use crate::BACKEND;
+
+/// A location of `GET /locations`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApiLocation {
+    pub code: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub country_code: Option<String>,
+}
+
+/// One location's entry of `GET /instance-availability`: the instance types deployable there
+/// now. A location with nothing free may be listed with an empty list or left out.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApiAvailability {
+    pub location_code: String,
+    #[serde(default)]
+    pub availabilities: Vec<String>,
+}
+
+/// The answer of `POST /oauth2/token`.
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: Secret,
+    #[serde(default)]
+    token_type: Option<String>,
+    /// Lifetime in seconds.
+    expires_in: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiError {
+    code: String,
+    message: String,
+}
+
+/// An access token and the moment to stop using it.
+#[derive(Clone, Debug)]
+struct AccessToken {
+    value: Secret,
+    use_until: Instant,
+}
+
+impl AccessToken {
+    /// A token is used until a minute before it expires, or half its lifetime when that is
+    /// shorter, so a request never leaves with a token about to lapse.
+    fn new(value: Secret, issued_at: Instant, lifetime: Duration) -> Self {
+        let margin = Duration::from_secs(60).min(lifetime / 2);
+        Self {
+            value,
+            use_until: issued_at + lifetime.saturating_sub(margin),
+        }
+    }
+
+    fn is_fresh(&self, now: Instant) -> bool {
+        now < self.use_until
+    }
+}
+
+/// The token cache: the current token, and the last failed exchange with when it ended.
+#[derive(Debug, Default)]
+struct TokenState {
+    token: Option<AccessToken>,
+    failure: Option<(Instant, ProviderError)>,
+}
+
+/// An authenticated client for one Verda OAuth2 client.
+#[derive(Clone)]
+pub struct DatacrunchClient {
+    endpoint: Endpoint,
+    client_id: String,
+    client_secret: Secret,
+    token: Arc<Mutex<TokenState>>,
+}
+
+impl fmt::Debug for DatacrunchClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatacrunchClient")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DatacrunchClient {
+    pub fn new(endpoint: Endpoint, client_id: String, client_secret: Secret) -> Self {
+        Self {
+            endpoint,
+            client_id,
+            client_secret,
+            token: Arc::new(Mutex::new(TokenState::default())),
+        }
+    }
+
+    /// Every location of the cloud.
+    pub async fn locations(
+        &self,
+        ctx: &DiscoveryContext,
+    ) -> Result<Vec<ApiLocation>, ProviderError> {
+        let response = self.get(ctx, "locations", &[]).await?;
+        response.json(BACKEND)
+    }
+
+    /// Instance types deployable now, per location, on demand or as spot.
+    pub async fn availability(
+        &self,
+        ctx: &DiscoveryContext,
+        spot: bool,
+    ) -> Result<Vec<ApiAvailability>, ProviderError> {
+        let is_spot = if spot { "true" } else { "false" };
+        let response = self
+            .get(ctx, "instance-availability", &[("is_spot", is_spot)])
+            .await?;
+        response.json(BACKEND)
+    }
+
+    async fn get(
+        &self,
+        ctx: &DiscoveryContext,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<HttpResponse, ProviderError> {
+        let token = self.token(ctx).await?;
+        match self.send_get(ctx, path, query, &token).await {
+            Err(error) if error.status == Some(401) => {
+                forget_if_current(&self.token, &token).await;
+                let fresh = self.token(ctx).await?;
+                self.send_get(ctx, path, query, &fresh).await
+            }
+            other => other,
+        }
+    }
+
+    async fn send_get(
+        &self,
+        ctx: &DiscoveryContext,
+        path: &str,
+        query: &[(&str, &str)],
+        token: &Secret,
+    ) -> Result<HttpResponse, ProviderError> {
+        let request = ctx
+            .client()
+            .get(self.endpoint.join(path))
+            .query(query)
+            .bearer_auth(token.expose());
+        ctx.send(request, &classify).await
+    }
+
+    /// The cached access token, or a new one. The lock is held across the exchange so
+    /// concurrent callers wait for one exchange instead of each starting their own; those
+    /// that waited for an exchange that failed get its error.
+    async fn token(&self, ctx: &DiscoveryContext) -> Result<Secret, ProviderError> {
+        let asked_at = Instant::now();
+        let mut state = self.token.lock().await;
+        if let Some(token) = state.token.as_ref().filter(|t| t.is_fresh(Instant::now())) {
+            return Ok(token.value.clone());
+        }
+        if let Some((_, error)) = state.failure.as_ref().filter(|(at, _)| *at >= asked_at) {
+            return Err(error.clone());
+        }
+        match self.exchange(ctx).await {
+            Ok(token) => {
+                let value = token.value.clone();
+                *state = TokenState {
+                    token: Some(token),
+                    failure: None,
+                };
+                Ok(value)
+            }
+            Err(error) => {
+                *state = TokenState {
+                    token: None,
+                    failure: Some((Instant::now(), error.clone())),
+                };
+                Err(error)
+            }
+        }
+    }
+
+    async fn exchange(&self, ctx: &DiscoveryContext) -> Result<AccessToken, ProviderError> {
+        let body = serde_json::json!({
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret.expose(),
+        })
+        .to_string();
+        let request = ctx
+            .client()
+            .post(self.endpoint.join("oauth2/token"))
+            .header(CONTENT_TYPE, "application/json")
+            .body(body);
+        let issued_at = Instant::now();
+        let response = ctx.send(request, &classify).await.map_err(|mut error| {
+            error.message = format!("token exchange (POST /oauth2/token): {}", error.message);
+            error
+        })?;
+        let token: TokenResponse = response.json(BACKEND).map_err(|mut error| {
+            error.message = format!("token exchange (POST /oauth2/token): {}", error.message);
+            error
+        })?;
+        if token.access_token.is_empty() {
+            return Err(ProviderError::bad_response(
+                BACKEND,
+                "token exchange (POST /oauth2/token): `access_token` is empty",
+            ));
+        }
+        if let Some(kind) = token
+            .token_type
+            .as_deref()
+            .filter(|t| !t.eq_ignore_ascii_case("bearer"))
+        {
+            return Err(ProviderError::bad_response(
+                BACKEND,
+                format!(
+                    "token exchange (POST /oauth2/token): `token_type` is `{kind}`, not `Bearer`"
+                ),
+            ));
+        }
+        let lifetime = Duration::from_secs(token.expires_in);
+        Ok(AccessToken::new(token.access_token, issued_at, lifetime))
+    }
+}
+
+/// Drop the cached token if it is still the one that was refused. Another caller may already
+/// have replaced it, and that newer token must stay.
+async fn forget_if_current(cache: &Mutex<TokenState>, refused: &Secret) {
+    let mut state = cache.lock().await;
+    if state.token.as_ref().is_some_and(|t| t.value == *refused) {
+        state.token = None;
+    }
+}
+
+/// Turn an error response into a classified error, by Verda's `code` where it gave one.
+fn classify(response: &HttpResponse) -> ProviderError {
+    let Ok(error) = serde_json::from_slice::<ApiError>(&response.body) else {
+        return ProviderError::from_status(
+            BACKEND,
+            response.status,
+            format!("unexpected error body: {}", response.snippet()),
+        );
+    };
+    let kind = match (response.status, error.code.as_str()) {
+        (429, _) => ProviderErrorKind::RateLimited,
+        (_, "unauthorized_request" | "forbidden_action") => ProviderErrorKind::Auth,
+        (_, "server_error" | "service_unavailable") => ProviderErrorKind::Unavailable,
+        (_, "invalid_request" | "insufficient_funds" | "not_found") => ProviderErrorKind::Rejected,
+        (status, _) => ProviderErrorKind::from_status(status),
+    };
+    ProviderError::from_status(
+        BACKEND,
+        response.status,
+        format!("{}: {}", error.code, error.message),
+    )
+    .with_kind(kind)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: Default::default(),
+            body: body.to_owned().into(),
+        }
+    }
+
+    #[test]
+    fn invalid_request_is_a_permanent_rejection_with_verdas_words() {
+        let body = r#"{"code": "invalid_request", "message": "Invalid instance type"}"#;
+        let error = classify(&response(400, body));
+        assert_eq!(error.kind, ProviderErrorKind::Rejected);
+        assert!(!error.is_temporary());
+        assert_eq!(error.message, "invalid_request: Invalid instance type");
+    }
+
+    #[test]
+    fn tokens_are_given_up_a_minute_before_they_expire() {
+        let issued = Instant::now();
+        let hour = AccessToken::new(Secret::new("t"), issued, Duration::from_secs(3600));
+        assert!(hour.is_fresh(issued + Duration::from_secs(3539)));
+        assert!(!hour.is_fresh(issued + Duration::from_secs(3540)));
+        let short = AccessToken::new(Secret::new("t"), issued, Duration::from_secs(10));
+        assert!(short.is_fresh(issued + Duration::from_secs(4)));
+        assert!(!short.is_fresh(issued + Duration::from_secs(5)));
+    }
+}

@@ -1,0 +1,57 @@
+//! The `datacrunch` (or `verda`) section of the config.
+
+use regionkit_core::{BackendConfig, Endpoint, Error, Result};
+use serde::Deserialize;
+
+use crate::credential::DatacrunchCredentials;
+use crate::BACKEND;
+
+/// Verda's public API since the rename; `https://api.datacrunch.io/v1` serves the same API.
+pub const DEFAULT_ENDPOINT: &str = "https://api.verda.com/v1";
+
+/// What the DataCrunch backend reads from its section.
+#[derive(Clone, Debug)]
+pub struct DatacrunchConfig {
+    pub creds: DatacrunchCredentials,
+    /// The API base including its version (`.../v1`); paths are joined below it.
+    pub endpoint: Endpoint,
+}
+
+#[derive(Deserialize)]
+struct Section {
+    creds: Option<DatacrunchCredentials>,
+}
+
+impl DatacrunchConfig {
+    // The error type is core's; its size is core's concern.
+    #[allow(clippy::result_large_err)]
+    pub fn from_section(section: &BackendConfig) -> Result<Self> {
+        let parsed: Section = section.parse(BACKEND)?;
+        let creds = parsed.creds.ok_or_else(|| {
+            Error::backend_config(
+                BACKEND,
+                "creds",
+                "missing; add `creds: {type: api_key, client_id: <id>, client_secret: <secret>}` \
+                 with an OAuth2 client from the Verda console",
+            )
+        })?;
+        if creds.client_id().trim().is_empty() {
+            return Err(Error::backend_config(
+                BACKEND,
+                "creds.client_id",
+                "is empty; paste the client id of the Verda OAuth2 client",
+            ));
+        }
+        if creds.client_secret().is_empty() {
+            return Err(Error::backend_config(
+                BACKEND,
+                "creds.client_secret",
+                "is empty; paste the client secret of the Verda OAuth2 client",
+            ));
+        }
+        Ok(Self {
+            creds,
+            endpoint: section.endpoint_or(BACKEND, DEFAULT_ENDPOINT)?,
+        })
+    }
+}
