@@ -4,9 +4,6 @@
 //! `vpc_ids` (region → VPC id) with `default_vpcs`, or one `vpc_name` for every region; and
 //! `os_images`, the user's own AMIs, which lift the pin to dstack's image regions.
 
-// Config errors are core's `Error`, whose size is core's to change.
-#![allow(clippy::result_large_err)]
-
 use std::collections::BTreeMap;
 
 use regionkit_core::{BackendConfig, Endpoint, Error, RegionConfig, RegionId, Result};

@@ -58,8 +58,6 @@ pub static DESCRIPTOR: BackendDescriptor = BackendDescriptor::new(
 .with_config_keys(generated::CONFIG_KEYS)
 .with_credential_shapes(generated::CREDENTIAL_SHAPES);
 
-// Config errors are core's `Error`, whose size is core's to change.
-#[allow(clippy::result_large_err)]
 fn build(section: &BackendConfig) -> Result<Arc<dyn RegionProvider>> {
     Ok(Arc::new(AwsProvider::new(AwsConfig::from_section(
         section,

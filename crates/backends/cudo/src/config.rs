@@ -25,8 +25,6 @@ struct Section {
 }
 
 impl CudoConfig {
-    // The error type is core's; its size is core's concern.
-    #[allow(clippy::result_large_err)]
     pub fn from_section(section: &BackendConfig) -> Result<Self> {
         let parsed: Section = section.parse(BACKEND)?;
         let project_id = parsed

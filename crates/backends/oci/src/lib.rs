@@ -27,9 +27,6 @@
 //!
 //! Without `endpoint`, requests go to `https://identity.<region>.oci.<realm domain>`.
 
-// `regionkit_core::Error` is the contract every backend returns; its size is core's to change.
-#![allow(clippy::result_large_err)]
-
 pub mod client;
 pub mod config;
 pub mod credential;

@@ -27,8 +27,6 @@ struct Section {
 }
 
 impl RunpodConfig {
-    // The error type is core's; its size is core's concern.
-    #[allow(clippy::result_large_err)]
     pub fn from_section(section: &BackendConfig) -> Result<Self> {
         let parsed: Section = section.parse(BACKEND)?;
         let creds = parsed.creds.ok_or_else(|| {

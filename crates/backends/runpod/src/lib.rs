@@ -51,8 +51,6 @@ pub static DESCRIPTOR: BackendDescriptor = BackendDescriptor::new(
 .with_config_keys(generated::CONFIG_KEYS)
 .with_credential_shapes(generated::CREDENTIAL_SHAPES);
 
-// The signature is core's `BuildProvider`, and so is the size of its error.
-#[allow(clippy::result_large_err)]
 fn build(section: &BackendConfig) -> Result<Arc<dyn RegionProvider>> {
     Ok(Arc::new(RunpodProvider::new(RunpodConfig::from_section(
         section,

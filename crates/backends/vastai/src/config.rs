@@ -26,8 +26,6 @@ struct Section {
 }
 
 impl VastConfig {
-    // The size of core's `Error` is core's to change; the signature is core's contract.
-    #[allow(clippy::result_large_err)]
     pub fn from_section(section: &BackendConfig) -> Result<Self> {
         let parsed: Section = section.parse(BACKEND)?;
         let creds = parsed.creds.ok_or_else(|| {

@@ -75,8 +75,6 @@ pub static DESCRIPTOR: BackendDescriptor = BackendDescriptor::new(
 .with_config_keys(generated::CONFIG_KEYS)
 .with_credential_shapes(generated::CREDENTIAL_SHAPES);
 
-// The size of core's `Error` is core's to change; the signature is core's contract.
-#[allow(clippy::result_large_err)]
 fn build(section: &BackendConfig) -> Result<Arc<dyn RegionProvider>> {
     Ok(Arc::new(VastProvider::new(VastConfig::from_section(
         section,
