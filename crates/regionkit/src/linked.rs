@@ -2,20 +2,62 @@
 
 use regionkit_core::BackendDescriptor;
 
+#[cfg(feature = "aws")]
+pub use regionkit_aws as aws;
+#[cfg(feature = "cudo")]
+pub use regionkit_cudo as cudo;
+#[cfg(feature = "datacrunch")]
+pub use regionkit_datacrunch as datacrunch;
 #[cfg(feature = "lambda")]
 pub use regionkit_lambda as lambda;
+#[cfg(feature = "oci")]
+pub use regionkit_oci as oci;
+#[cfg(feature = "runpod")]
+pub use regionkit_runpod as runpod;
+#[cfg(feature = "tensordock")]
+pub use regionkit_tensordock as tensordock;
+#[cfg(feature = "vastai")]
+pub use regionkit_vastai as vastai;
 
 /// The ids of the backends enabled by Cargo features.
 pub const ENABLED: &[&str] = &[
+    #[cfg(feature = "aws")]
+    "aws",
+    #[cfg(feature = "cudo")]
+    "cudo",
+    #[cfg(feature = "datacrunch")]
+    "datacrunch",
     #[cfg(feature = "lambda")]
     "lambda",
+    #[cfg(feature = "oci")]
+    "oci",
+    #[cfg(feature = "runpod")]
+    "runpod",
+    #[cfg(feature = "tensordock")]
+    "tensordock",
+    #[cfg(feature = "vastai")]
+    "vastai",
 ];
 
 /// The descriptors of the enabled backends. Referencing them is also what makes sure each
 /// backend crate is linked, so its `inventory` registration is collected.
 pub fn descriptors() -> Vec<&'static BackendDescriptor> {
     vec![
+        #[cfg(feature = "aws")]
+        &regionkit_aws::DESCRIPTOR,
+        #[cfg(feature = "cudo")]
+        &regionkit_cudo::DESCRIPTOR,
+        #[cfg(feature = "datacrunch")]
+        &regionkit_datacrunch::DESCRIPTOR,
         #[cfg(feature = "lambda")]
         &regionkit_lambda::DESCRIPTOR,
+        #[cfg(feature = "oci")]
+        &regionkit_oci::DESCRIPTOR,
+        #[cfg(feature = "runpod")]
+        &regionkit_runpod::DESCRIPTOR,
+        #[cfg(feature = "tensordock")]
+        &regionkit_tensordock::DESCRIPTOR,
+        #[cfg(feature = "vastai")]
+        &regionkit_vastai::DESCRIPTOR,
     ]
 }
