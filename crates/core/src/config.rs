@@ -102,6 +102,11 @@ impl BackendConfig {
         })
     }
 
+    /// The file the section came from, if it came from one.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
     /// Deserialize the section into the backend's own config type. Errors name the backend
     /// and the field path (`creds.api_key`).
     pub fn parse<T: DeserializeOwned>(&self, backend: &str) -> Result<T> {
@@ -137,13 +142,15 @@ impl Endpoint {
         match url.scheme() {
             "https" => {}
             "http" if allow_http || is_loopback(&url) => {}
-            "http" => return Err(Error::backend_config(
-                backend,
-                "endpoint",
-                format!(
+            "http" => {
+                return Err(Error::backend_config(
+                    backend,
+                    "endpoint",
+                    format!(
                     "`{raw}` is plain http and not loopback; use https, or set `allow_http: true`"
                 ),
-            )),
+                ))
+            }
             other => {
                 return Err(Error::backend_config(
                     backend,

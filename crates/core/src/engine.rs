@@ -1,11 +1,21 @@
-//! Resolving many backends at once: discovery with a deadline, the labelled fallback when a
-//! provider fails, then the resolver for each backend.
+//! Resolving many backends at once: the cache, discovery under an overall deadline, the
+//! labelled fallback chain when a provider fails (cache → snapshot → builtin `known`), then
+//! the resolver for each backend.
+//!
+//! Per backend section the flow is: a fresh cached answer if there is one (`--refresh` skips
+//! it); else one shared live discovery (single-flight), whose result is cached and, when
+//! live, stored as the account's snapshot; if that fails with anything but rejected
+//! credentials, a recent cached answer, then the snapshot, then the builtin `known` list, each
+//! labelled with its [`Source`] and the live error. `--offline` uses only the snapshot and the
+//! builtin list.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::task::JoinSet;
 
+use crate::cache::{account_of, AccountKey, CachePolicy, Fetched, Flight, Lookup, RegionCache};
 use crate::config::{BackendConfig, Config};
 use crate::error::{Error, ProviderError, ProviderErrorKind, Result};
 use crate::http::{HttpClient, HttpPolicy};
@@ -14,6 +24,7 @@ use crate::policy::PolicyKind;
 use crate::provider::{DiscoveryContext, ProviderSettings, RegionProvider};
 use crate::registry::{BackendDescriptor, Registry};
 use crate::resolve::{resolve, Resolution, ResolveInput, Restriction, Source};
+use crate::snapshot::{FileSnapshotStore, Snapshot, SnapshotError, SnapshotStore};
 
 /// How to resolve.
 #[derive(Clone, Debug)]
@@ -21,9 +32,9 @@ use crate::resolve::{resolve, Resolution, ResolveInput, Restriction, Source};
 pub struct ResolveOptions {
     /// The run's `regions` (run config or `--region`), applied after the backend's.
     pub run_regions: Option<Restriction>,
-    /// Use no network: builtin tables only.
+    /// Use no network: the account's snapshot, else the builtin `known` list.
     pub offline: bool,
-    /// Bypass cached answers and ask every provider again.
+    /// Bypass cached answers (and the negative cache) and ask every provider again.
     pub refresh: bool,
     /// Time for the whole resolve; a slower backend gets its fallback or error.
     pub deadline: Duration,
@@ -86,22 +97,84 @@ impl BackendReport {
 }
 
 /// Resolves the regions of many backends concurrently.
+///
+/// Clones share one cache, so an embedding host keeps one `RegionKit` (or clones of it) for
+/// its lifetime. Snapshots are kept only when a store is set: the CLI sets the file store in
+/// the user's cache directory ([`RegionKit::with_default_snapshot_store`]); a library host
+/// chooses its own, or none.
 #[derive(Clone, Debug)]
 pub struct RegionKit {
     registry: Registry,
     http: HttpClient,
+    cache: Arc<RegionCache>,
+    cache_policy: CachePolicy,
+    /// Per-backend policies, keyed by the name given (an id or alias).
+    backend_cache_policies: Arc<HashMap<String, CachePolicy>>,
+    snapshots: Option<Arc<dyn SnapshotStore>>,
 }
 
 impl RegionKit {
+    /// A kit with the default cache policy and no snapshot store.
     pub fn new(registry: Registry, policy: HttpPolicy) -> Result<Self> {
         Ok(Self {
             registry,
             http: HttpClient::new(policy)?,
+            cache: Arc::new(RegionCache::new()),
+            cache_policy: CachePolicy::default(),
+            backend_cache_policies: Arc::new(HashMap::new()),
+            snapshots: None,
         })
+    }
+
+    /// The cache policy of every backend without one of its own.
+    pub fn with_cache_policy(mut self, policy: CachePolicy) -> Self {
+        self.cache_policy = policy;
+        self
+    }
+
+    /// The cache policy of one backend (by id or alias), e.g. a longer TTL for a slow API.
+    pub fn with_backend_cache_policy(mut self, backend: &str, policy: CachePolicy) -> Self {
+        Arc::make_mut(&mut self.backend_cache_policies)
+            .insert(backend.to_ascii_lowercase(), policy);
+        self
+    }
+
+    /// Keep last-known-good answers in `store`, and fall back to them.
+    pub fn with_snapshot_store(mut self, store: Arc<dyn SnapshotStore>) -> Self {
+        self.snapshots = Some(store);
+        self
+    }
+
+    /// Keep snapshots as files under the user's cache directory
+    /// ([`FileSnapshotStore::default_dir`]).
+    pub fn with_default_snapshot_store(self) -> Result<Self, SnapshotError> {
+        Ok(self.with_snapshot_store(Arc::new(FileSnapshotStore::at_default_location()?)))
+    }
+
+    /// Keep no snapshots.
+    pub fn without_snapshots(mut self) -> Self {
+        self.snapshots = None;
+        self
     }
 
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    pub fn cache(&self) -> &RegionCache {
+        &self.cache
+    }
+
+    pub fn snapshot_store(&self) -> Option<&Arc<dyn SnapshotStore>> {
+        self.snapshots.as_ref()
+    }
+
+    /// The cache policy that applies to a backend.
+    pub fn cache_policy_for(&self, descriptor: &BackendDescriptor) -> CachePolicy {
+        self.backend_cache_policies
+            .iter()
+            .find(|(name, _)| descriptor.answers_to(name))
+            .map_or(self.cache_policy, |(_, policy)| *policy)
     }
 
     /// Resolve every backend of `config` concurrently, in config order.
@@ -114,13 +187,15 @@ impl RegionKit {
             .await
     }
 
-    /// Resolve the given backend sections concurrently, reporting in the order given.
+    /// Resolve the given backend sections concurrently, reporting in the order given. Every
+    /// section gets a report by `options.deadline`: its answer, its fallback, or its error.
     pub async fn resolve_sections(
         &self,
         sections: Vec<BackendConfig>,
         options: &ResolveOptions,
     ) -> Vec<BackendReport> {
         let deadline = Instant::now() + options.deadline;
+        let names: Vec<String> = sections.iter().map(|s| s.backend.clone()).collect();
         let mut tasks = JoinSet::new();
         for (index, section) in sections.into_iter().enumerate() {
             let kit = self.clone();
@@ -132,18 +207,34 @@ impl RegionKit {
                 )
             });
         }
-        let mut reports = Vec::new();
+        let mut reports: Vec<Option<BackendReport>> = names.iter().map(|_| None).collect();
         while let Some(joined) = tasks.join_next().await {
             match joined {
-                Ok(report) => reports.push(report),
+                Ok((index, report)) => {
+                    if let Some(slot) = reports.get_mut(index) {
+                        *slot = Some(report);
+                    }
+                }
                 Err(e) => tracing::error!(error = %e, "a resolve task failed"),
             }
         }
-        reports.sort_by_key(|(index, _)| *index);
-        reports.into_iter().map(|(_, report)| report).collect()
+        // A task that panicked still gets a report: no backend silently disappears.
+        reports
+            .into_iter()
+            .zip(names)
+            .map(|(report, name)| {
+                report.unwrap_or_else(|| {
+                    let error = ProviderError::unavailable(
+                        &name,
+                        "internal error: resolving this backend failed unexpectedly",
+                    );
+                    BackendReport::failed(name, None, error.into())
+                })
+            })
+            .collect()
     }
 
-    /// Resolve one backend section.
+    /// Resolve one backend section by `deadline`.
     pub async fn resolve_section(
         &self,
         section: &BackendConfig,
@@ -155,17 +246,29 @@ impl RegionKit {
             Err(error) => return BackendReport::failed(&section.backend, None, error),
         };
         let policy = descriptor.policy.kind();
+        let (key, bare) = account_of(descriptor.id, section);
+        let account = Account { key, bare };
         let provider = (descriptor.build)(section);
-        let (discovered, settings) = match (&provider, options.offline) {
-            (Ok(provider), false) => (
-                self.discover(descriptor, provider.as_ref(), deadline).await,
+        let (discovered, settings) = match (provider, options.offline) {
+            (Ok(provider), false) => {
+                let settings = provider.settings();
+                (
+                    self.discover(descriptor, provider, &account, options, deadline)
+                        .await,
+                    settings,
+                )
+            }
+            (Ok(provider), true) => (
+                self.offline(descriptor, &account).await,
                 provider.settings(),
             ),
-            (Ok(provider), true) => (Ok(builtin(descriptor, None)), provider.settings()),
             // Offline needs no credentials: a section that cannot build a client still resolves.
-            (Err(_), true) => (Ok(builtin(descriptor, None)), ProviderSettings::default()),
+            (Err(_), true) => (
+                self.offline(descriptor, &account).await,
+                ProviderSettings::default(),
+            ),
             (Err(error), false) => {
-                return BackendReport::failed(descriptor.id, Some(policy), error.clone())
+                return BackendReport::failed(descriptor.id, Some(policy), error)
             }
         };
         let discovered = match discovered {
@@ -180,7 +283,8 @@ impl RegionKit {
             backend: descriptor.id,
             policy: &descriptor.policy,
             settings: &settings,
-            regions: discovered.regions,
+            regions: Arc::try_unwrap(discovered.regions)
+                .unwrap_or_else(|shared| shared.as_ref().clone()),
             source: discovered.source,
             fetched_at: discovered.fetched_at,
             backend_regions: backend_regions.as_ref(),
@@ -198,44 +302,225 @@ impl RegionKit {
                     error,
                 }
             }
-            Err(error) => BackendReport::failed(descriptor.id, Some(policy), error),
+            Err(error) => {
+                let error = match section.file() {
+                    Some(file) => error.in_file(file),
+                    None => error,
+                };
+                BackendReport::failed(descriptor.id, Some(policy), error)
+            }
         }
     }
 
-    /// Live discovery, and the fallback when it fails.
+    /// The cached answer, else one shared live discovery, else the fallback chain.
     async fn discover(
         &self,
         descriptor: &'static BackendDescriptor,
-        provider: &dyn RegionProvider,
+        provider: Arc<dyn RegionProvider>,
+        account: &Account,
+        options: &ResolveOptions,
         deadline: Instant,
     ) -> Result<Discovered, ProviderError> {
-        let ctx = DiscoveryContext::new(descriptor.id, self.http.clone(), deadline);
+        let policy = self.cache_policy_for(descriptor);
+        if !options.refresh {
+            match self.cache.lookup(&account.key, &policy) {
+                Lookup::Fresh(hit) => return Ok(Discovered::cached(hit, Vec::new(), None)),
+                Lookup::Stale { value, revalidate } => {
+                    if revalidate {
+                        // The refresh runs on by itself; its result lands in the cache.
+                        let refresh_by = Instant::now() + options.deadline;
+                        drop(self.flight(descriptor, provider, account, &policy, refresh_by));
+                    }
+                    return Ok(Discovered::cached(value, Vec::new(), None));
+                }
+                Lookup::Failed { mut error, age } => {
+                    error.message = format!(
+                        "{} (failed {} ago; not retried for {})",
+                        error.message,
+                        describe_age(age),
+                        describe_age(policy.negative_ttl)
+                    );
+                    return self.fall_back(descriptor, account, &policy, error).await;
+                }
+                Lookup::Miss => {}
+            }
+        }
+        let flight = self.flight(descriptor, provider, account, &policy, deadline);
         let budget = deadline.saturating_duration_since(Instant::now());
-        let live = match tokio::time::timeout(budget, provider.discover(&ctx)).await {
+        let live = match tokio::time::timeout(budget, flight).await {
             Ok(result) => result,
             Err(_) => Err(ProviderError::unavailable(
                 descriptor.id,
-                format!("no answer within the {} ms deadline", budget.as_millis()),
+                format!(
+                    "no answer within the {} ms deadline",
+                    options.deadline.as_millis()
+                ),
             )),
         };
-        let error = match live.and_then(|regions| non_empty(descriptor.id, regions)) {
-            Ok(regions) => {
-                return Ok(Discovered {
-                    regions,
-                    source: Source::Live,
-                    fetched_at: SystemTime::now(),
-                    warnings: Vec::new(),
-                    live_error: None,
-                })
+        match live {
+            Ok(fetched) => Ok(Discovered::live(fetched)),
+            Err(error) => self.fall_back(descriptor, account, &policy, error).await,
+        }
+    }
+
+    /// Start (or join) the one live discovery of this account. A success is stored as its
+    /// snapshot before the flight completes, so a resolve that went live has left one.
+    fn flight(
+        &self,
+        descriptor: &'static BackendDescriptor,
+        provider: Arc<dyn RegionProvider>,
+        account: &Account,
+        policy: &CachePolicy,
+        deadline: Instant,
+    ) -> Flight {
+        let http = self.http.clone();
+        let snapshots = self.snapshots.clone();
+        let key = account.key.clone();
+        self.cache.flight(&account.key, policy, move || async move {
+            let ctx = DiscoveryContext::new(descriptor.id, http, deadline);
+            let budget = deadline.saturating_duration_since(Instant::now());
+            let regions = match tokio::time::timeout(budget, provider.discover(&ctx)).await {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(ProviderError::unavailable(
+                        descriptor.id,
+                        format!("no answer within the {} ms deadline", budget.as_millis()),
+                    ))
+                }
+            };
+            let regions = non_empty(descriptor.id, regions)?;
+            let warnings = ctx.warnings();
+            if let Some(store) = snapshots {
+                let snapshot = Snapshot::new(&key, SystemTime::now(), regions.clone());
+                let saved = tokio::task::spawn_blocking(move || store.save(&snapshot)).await;
+                match saved {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => {
+                        tracing::warn!(backend = descriptor.id, %error, "snapshot not saved")
+                    }
+                    Err(error) => {
+                        tracing::warn!(backend = descriptor.id, %error, "snapshot not saved")
+                    }
+                }
             }
-            Err(error) => error,
-        };
+            Ok((regions, warnings))
+        })
+    }
+
+    /// After a live failure: a recent cached answer, the snapshot, the builtin list. Rejected
+    /// credentials are the user's to fix: no fallback hides them.
+    async fn fall_back(
+        &self,
+        descriptor: &'static BackendDescriptor,
+        account: &Account,
+        policy: &CachePolicy,
+        error: ProviderError,
+    ) -> Result<Discovered, ProviderError> {
         tracing::warn!(backend = descriptor.id, error = %error, "live discovery failed");
-        if !falls_back(&error) || descriptor.policy.known.is_empty() {
+        if !falls_back(&error) {
             return Err(error);
         }
-        Ok(builtin(descriptor, Some(error)))
+        if let Some(hit) = self.cache.usable_after_error(&account.key, policy) {
+            let warning = format!(
+                "live discovery failed ({}); using the answer cached {} ago",
+                error.message,
+                describe_age(hit.age())
+            );
+            return Ok(Discovered::cached(hit, vec![warning], Some(error)));
+        }
+        let mut warnings = Vec::new();
+        match self.load_snapshot(descriptor, account).await {
+            Ok(Some(snapshot)) => {
+                let warning = format!(
+                    "live discovery failed ({}); using the last-known-good snapshot from {} ago",
+                    error.message,
+                    describe_age(snapshot.age())
+                );
+                return Ok(Discovered::snapshot(snapshot, vec![warning], Some(error)));
+            }
+            Ok(None) => {}
+            Err(problem) => warnings.push(problem.to_string()),
+        }
+        if descriptor.policy.known.is_empty() {
+            return Err(error);
+        }
+        warnings.push(format!(
+            "live discovery failed ({}); using the builtin list of {} regions (as of {}), which cannot tell which are enabled for this account",
+            error.message,
+            descriptor.policy.known.len(),
+            descriptor.policy.known.as_of
+        ));
+        Ok(builtin(descriptor, warnings, Some(error)))
     }
+
+    /// `--offline`: the snapshot, else the builtin list; nothing goes over the network.
+    async fn offline(
+        &self,
+        descriptor: &'static BackendDescriptor,
+        account: &Account,
+    ) -> Result<Discovered, ProviderError> {
+        let mut warnings = Vec::new();
+        match self.load_snapshot(descriptor, account).await {
+            Ok(Some(snapshot)) => {
+                let warning = format!(
+                    "offline: using the last-known-good snapshot from {} ago",
+                    describe_age(snapshot.age())
+                );
+                return Ok(Discovered::snapshot(snapshot, vec![warning], None));
+            }
+            Ok(None) => {}
+            Err(problem) => warnings.push(problem.to_string()),
+        }
+        if descriptor.policy.known.is_empty() {
+            return Err(ProviderError::unavailable(
+                descriptor.id,
+                "offline, with no snapshot of this backend and no builtin region list (its regions come only from the provider)",
+            ));
+        }
+        warnings.push(format!(
+            "offline: using the builtin list of {} regions (as of {}), which cannot tell which are enabled for this account",
+            descriptor.policy.known.len(),
+            descriptor.policy.known.as_of
+        ));
+        Ok(builtin(descriptor, warnings, None))
+    }
+
+    /// The account's snapshot; for a bare section, the newest of any account of the backend.
+    async fn load_snapshot(
+        &self,
+        descriptor: &'static BackendDescriptor,
+        account: &Account,
+    ) -> Result<Option<Snapshot>, SnapshotError> {
+        let Some(store) = self.snapshots.clone() else {
+            return Ok(None);
+        };
+        let key = account.key.clone();
+        let bare = account.bare;
+        let loaded = tokio::task::spawn_blocking(move || match store.load(&key) {
+            Ok(None) if bare => store.load_latest(&key.backend),
+            other => other,
+        })
+        .await;
+        match loaded {
+            Ok(Err(problem)) => {
+                tracing::warn!(backend = descriptor.id, error = %problem, "snapshot ignored");
+                Err(problem)
+            }
+            Ok(found) => found,
+            Err(error) => {
+                tracing::warn!(backend = descriptor.id, %error, "snapshot not read");
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The section's account, as the cache and the snapshot store know it.
+#[derive(Debug)]
+struct Account {
+    key: AccountKey,
+    /// No account keys at all: any account's snapshot will do.
+    bare: bool,
 }
 
 /// An empty region list from a provider is a broken answer, never "no regions".
@@ -254,29 +539,76 @@ fn falls_back(error: &ProviderError) -> bool {
     error.kind != ProviderErrorKind::Auth
 }
 
+/// "45 s", "12 min", "3 h", "2 days".
+fn describe_age(age: Duration) -> String {
+    let secs = age.as_secs();
+    match secs {
+        0..=119 => format!("{secs} s"),
+        120..=7199 => format!("{} min", secs / 60),
+        7200..=172_799 => format!("{} h", secs / 3600),
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
 /// What discovery produced, and from where.
 #[derive(Debug)]
 struct Discovered {
-    regions: Vec<Region>,
+    regions: Arc<Vec<Region>>,
     source: Source,
     fetched_at: SystemTime,
     warnings: Vec<String>,
     live_error: Option<ProviderError>,
 }
 
-fn builtin(descriptor: &BackendDescriptor, live_error: Option<ProviderError>) -> Discovered {
-    let known = descriptor.policy.known;
-    let mut warnings = Vec::new();
-    if let Some(error) = &live_error {
-        warnings.push(format!(
-            "live discovery failed ({}); using the builtin list of {} regions (as of {}), which cannot tell which are enabled for this account",
-            error.message,
-            known.len(),
-            known.as_of
-        ));
+impl Discovered {
+    fn live(fetched: Fetched) -> Self {
+        Self {
+            warnings: fetched.warnings.to_vec(),
+            regions: fetched.regions,
+            source: Source::Live,
+            fetched_at: fetched.fetched_at,
+            live_error: None,
+        }
     }
+
+    fn cached(
+        fetched: Fetched,
+        mut warnings: Vec<String>,
+        live_error: Option<ProviderError>,
+    ) -> Self {
+        warnings.extend(fetched.warnings.iter().cloned());
+        Self {
+            regions: fetched.regions,
+            source: Source::Cache,
+            fetched_at: fetched.fetched_at,
+            warnings,
+            live_error,
+        }
+    }
+
+    fn snapshot(
+        snapshot: Snapshot,
+        warnings: Vec<String>,
+        live_error: Option<ProviderError>,
+    ) -> Self {
+        Self {
+            regions: Arc::new(snapshot.regions),
+            source: Source::Snapshot,
+            fetched_at: snapshot.fetched_at,
+            warnings,
+            live_error,
+        }
+    }
+}
+
+fn builtin(
+    descriptor: &BackendDescriptor,
+    warnings: Vec<String>,
+    live_error: Option<ProviderError>,
+) -> Discovered {
+    let known = descriptor.policy.known;
     Discovered {
-        regions: known.regions.iter().map(|id| Region::new(*id)).collect(),
+        regions: Arc::new(known.regions.iter().map(|id| Region::new(*id)).collect()),
         source: Source::Builtin,
         fetched_at: SystemTime::now(),
         warnings,

@@ -2,11 +2,14 @@
 //!
 //! The flow for one backend is discover → policy → restrict → explain:
 //! a backend crate's [`RegionProvider`] discovers the provider's regions through the shared
-//! [`HttpClient`]; [`resolve`] applies the backend's [`RegionPolicy`], its per-region settings
+//! [`HttpClient`]; [`resolve()`] applies the backend's [`RegionPolicy`], its per-region settings
 //! and the user's `regions`, and returns a [`Resolution`] that keeps some regions and gives
-//! every other one an [`ExclusionReason`]. [`RegionKit`] runs that for many backends at once,
-//! with the labelled fallback when a provider fails.
+//! every other one an [`ExclusionReason`]. [`RegionKit`] runs that for many backends at once
+//! under one deadline, with a per-account [`RegionCache`] (single-flight, stale answers,
+//! negative caching), last-known-good snapshots in a [`SnapshotStore`], and the labelled
+//! fallback chain (cache → snapshot → builtin) when a provider fails.
 
+pub mod cache;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -18,10 +21,12 @@ pub mod provider;
 pub mod registry;
 pub mod resolve;
 pub mod secret;
+pub mod snapshot;
 
 pub use async_trait::async_trait;
 pub use inventory;
 
+pub use cache::{AccountKey, CachePolicy, RegionCache};
 pub use config::{BackendConfig, Config, Endpoint, RunConfig};
 pub use engine::{BackendReport, RegionKit, ResolveOptions};
 pub use error::{ConfigLocation, Error, ProviderError, ProviderErrorKind, Result};
@@ -32,3 +37,6 @@ pub use provider::{DiscoveryContext, ProviderSettings, RegionConfig, RegionProvi
 pub use registry::{BackendDescriptor, BackendRegistration, Registry};
 pub use resolve::{resolve, Exclusion, Resolution, ResolveInput, Restriction, Source};
 pub use secret::Secret;
+pub use snapshot::{
+    FileSnapshotStore, MemorySnapshotStore, Snapshot, SnapshotError, SnapshotStore,
+};

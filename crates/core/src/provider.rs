@@ -6,6 +6,7 @@
 //! every region it leaves out.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use async_trait::async_trait;
@@ -20,6 +21,7 @@ pub struct DiscoveryContext {
     backend: String,
     http: HttpClient,
     deadline: Instant,
+    warnings: Arc<Mutex<Vec<String>>>,
 }
 
 impl DiscoveryContext {
@@ -28,6 +30,7 @@ impl DiscoveryContext {
             backend: backend.into(),
             http,
             deadline,
+            warnings: Arc::default(),
         }
     }
 
@@ -47,6 +50,26 @@ impl DiscoveryContext {
 
     pub fn http(&self) -> &HttpClient {
         &self.http
+    }
+
+    /// Attach a warning to this discovery's answer (entries the provider listed but that could
+    /// not become regions, a result cut at a cap). It travels with the regions into the cache
+    /// and the resolution's `warnings`.
+    pub fn warn(&self, message: impl Into<String>) {
+        let message = message.into();
+        tracing::warn!(backend = %self.backend, "{message}");
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(message);
+    }
+
+    /// The warnings attached so far.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Send under the shared policy (retries, `Retry-After`, size cap, deadline).

@@ -1,0 +1,91 @@
+//! Single-flight through real HTTP: ten thousand concurrent resolves of every linked backend
+//! on a cold cache cause exactly one discovery per backend at the emulator.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use regionkit::{ResolveOptions, Source};
+use regionkit_e2e::{emulator, fast_policy, kit_with, linked_backends, sections};
+
+const RESOLVES: usize = 10_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_concurrent_resolves_on_a_cold_cache_discover_once_per_backend() {
+    let backends = linked_backends();
+    let emulator = emulator().await;
+    let sections = sections(&emulator);
+    // Generous: the one discovery runs while ten thousand tasks compete for two cores.
+    let policy = fast_policy().with_request_timeout(Duration::from_secs(120));
+    let options = ResolveOptions::default().with_deadline(Duration::from_secs(300));
+
+    // What one discovery of each backend costs in requests, measured on a separate kit.
+    let reports = kit_with(policy.clone())
+        .resolve_sections(sections.clone(), &options)
+        .await;
+    for report in &reports {
+        assert_eq!(
+            report.resolution.as_ref().map(|r| r.source),
+            Some(Source::Live),
+            "{}: {:?}",
+            report.backend,
+            report.error
+        );
+    }
+    let per_discovery: BTreeMap<&str, u64> = backends
+        .iter()
+        .map(|b| (*b, emulator.request_count(b)))
+        .collect();
+    assert!(per_discovery.values().all(|n| *n > 0), "{per_discovery:?}");
+    emulator.reset_counts();
+
+    let kit = kit_with(policy);
+    let sections = Arc::new(sections);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..RESOLVES {
+        let (kit, sections, options) = (kit.clone(), Arc::clone(&sections), options.clone());
+        tasks.spawn(async move {
+            let reports = kit
+                .resolve_sections(sections.as_ref().clone(), &options)
+                .await;
+            let mut sources = Vec::with_capacity(reports.len());
+            for report in reports {
+                match (report.resolution, report.error) {
+                    (Some(resolution), None) => sources.push(resolution.source),
+                    (_, error) => return Err(format!("{}: {error:?}", report.backend)),
+                }
+            }
+            Ok(sources)
+        });
+    }
+    let mut live = 0usize;
+    let mut cached = 0usize;
+    while let Some(joined) = tasks.join_next().await {
+        for source in joined
+            .unwrap()
+            .unwrap_or_else(|e| panic!("a resolve failed: {e}"))
+        {
+            match source {
+                Source::Live => live += 1,
+                Source::Cache => cached += 1,
+                other => panic!("a resolve answered from {other}"),
+            }
+        }
+    }
+    assert_eq!(live + cached, RESOLVES * backends.len());
+
+    let counted: BTreeMap<&str, u64> = backends
+        .iter()
+        .map(|b| (*b, emulator.request_count(b)))
+        .collect();
+    assert_eq!(
+        counted, per_discovery,
+        "requests after {RESOLVES} concurrent resolves vs one discovery"
+    );
+    println!(
+        "{RESOLVES} resolves × {} backends: {live} joined the one live discovery, {cached} from the cache",
+        backends.len()
+    );
+}

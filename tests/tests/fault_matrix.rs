@@ -1,0 +1,250 @@
+//! The fault matrix: every linked backend × every way a provider API fails. Each cell must
+//! end in a typed error or a labelled fallback: never a panic, a hang, or a silently empty
+//! success. The matrix is printed (`cargo test -p regionkit-e2e --test fault_matrix --
+//! --nocapture`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use regionkit::emulator::{EmulatorHandle, Fault, FaultKind};
+use regionkit::{
+    BackendConfig, BackendReport, Error, ProviderError, ProviderErrorKind, ResolveOptions, Source,
+};
+use regionkit_e2e::{
+    emulator, fast_policy, kit_with, linked_backends, sections, sections_from_yaml,
+};
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+const DEADLINE: Duration = Duration::from_secs(8);
+/// Past this, a column has hung.
+const HANG: Duration = Duration::from_secs(60);
+const BODY_CAP: usize = 1024 * 1024;
+
+/// One way of failing, and the error kinds it may end in.
+struct Column {
+    name: &'static str,
+    /// `None`: nothing listens at the endpoint (connection refused).
+    fault: Option<FaultKind>,
+    kinds: &'static [ProviderErrorKind],
+}
+
+fn columns() -> Vec<Column> {
+    use ProviderErrorKind::*;
+    vec![
+        Column {
+            name: "latency",
+            fault: Some(FaultKind::Latency(
+                REQUEST_TIMEOUT + Duration::from_millis(1500),
+            )),
+            kinds: &[Unavailable],
+        },
+        Column {
+            name: "refused",
+            fault: None,
+            kinds: &[Unavailable],
+        },
+        Column {
+            name: "http-500",
+            fault: Some(FaultKind::Http500),
+            kinds: &[Unavailable],
+        },
+        Column {
+            name: "http-503",
+            fault: Some(FaultKind::Http503),
+            kinds: &[Unavailable],
+        },
+        Column {
+            name: "http-429",
+            fault: Some(FaultKind::Http429 {
+                retry_after_secs: 1,
+            }),
+            kinds: &[RateLimited],
+        },
+        Column {
+            name: "401",
+            fault: Some(FaultKind::Unauthorized),
+            kinds: &[Auth],
+        },
+        Column {
+            name: "403",
+            fault: Some(FaultKind::Forbidden),
+            kinds: &[Auth],
+        },
+        Column {
+            name: "malformed",
+            fault: Some(FaultKind::Malformed),
+            kinds: &[BadResponse],
+        },
+        Column {
+            name: "truncated",
+            fault: Some(FaultKind::Truncated),
+            kinds: &[BadResponse, Unavailable],
+        },
+        Column {
+            name: "oversized",
+            fault: Some(FaultKind::Oversized {
+                bytes: 4 * BODY_CAP,
+            }),
+            kinds: &[BadResponse],
+        },
+        Column {
+            name: "empty",
+            fault: Some(FaultKind::Empty),
+            kinds: &[BadResponse],
+        },
+    ]
+}
+
+/// A cell's outcome in a few characters, and what is wrong with it, if anything.
+fn judge(column: &Column, report: &BackendReport) -> (String, Option<String>) {
+    let kind_ok = |e: &ProviderError| column.kinds.contains(&e.kind);
+    match (&report.resolution, &report.error) {
+        (Some(resolution), error) if resolution.source != Source::Live => {
+            let label = resolution.source.as_str();
+            let Some(live) = &resolution.live_error else {
+                return (
+                    format!("{label}?"),
+                    Some("a fallback without its live error".into()),
+                );
+            };
+            let cell = format!("{label}<{}", live.kind.as_str());
+            if live.kind == ProviderErrorKind::Auth {
+                return (
+                    cell,
+                    Some("rejected credentials were hidden by a fallback".into()),
+                );
+            }
+            if !kind_ok(live) {
+                return (cell, Some(format!("unexpected live error: {live}")));
+            }
+            if resolution.warnings.is_empty() {
+                return (cell, Some("a fallback with no warning".into()));
+            }
+            match error {
+                None if resolution.regions.is_empty() => {
+                    (cell, Some("an empty answer with no error".into()))
+                }
+                None | Some(Error::EmptyResult { .. }) => (cell, None),
+                Some(other) => (cell, Some(format!("fallback plus an error: {other}"))),
+            }
+        }
+        // A live answer that keeps nothing is reported as such, with its reason chain.
+        (Some(resolution), Some(Error::EmptyResult { .. })) if resolution.regions.is_empty() => {
+            ("live:empty-result".into(), None)
+        }
+        (Some(resolution), _) => (
+            "live".into(),
+            Some(format!(
+                "a live success despite the fault ({} regions)",
+                resolution.regions.len()
+            )),
+        ),
+        (None, Some(Error::Provider(e))) => {
+            let cell = format!("error:{}", e.kind.as_str());
+            if !kind_ok(e) {
+                return (cell, Some(format!("unexpected error: {e}")));
+            }
+            if e.message.contains("internal error") {
+                return (cell, Some(format!("a panic or lost task: {e}")));
+            }
+            // Without credentials at fault, an error is right only where no fallback exists.
+            (cell, None)
+        }
+        (None, Some(other)) => (
+            "error:other".into(),
+            Some(format!("not a provider error: {other}")),
+        ),
+        (None, None) => ("nothing".into(), Some("no answer and no error".into())),
+    }
+}
+
+/// The sections with every endpoint pointing at a port where nothing listens.
+fn refused_sections(emulator: &EmulatorHandle) -> Vec<BackendConfig> {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    sections_from_yaml(
+        &emulator
+            .native_config()
+            .replace(&emulator.addr().to_string(), &dead.to_string()),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_backend_fails_into_a_typed_error_or_a_labelled_fallback() {
+    let backends = linked_backends();
+    let emulator = emulator().await;
+    let policy = fast_policy()
+        .with_request_timeout(REQUEST_TIMEOUT)
+        .with_max_attempts(2)
+        .with_max_body_bytes(BODY_CAP);
+    let options = ResolveOptions::default().with_deadline(DEADLINE);
+    let columns = columns();
+    let mut matrix: BTreeMap<&str, Vec<String>> =
+        backends.iter().map(|b| (*b, Vec::new())).collect();
+    let mut problems = Vec::new();
+    for column in &columns {
+        emulator.clear_faults();
+        let sections = match column.fault {
+            Some(kind) => {
+                for backend in &backends {
+                    emulator.set_fault(Fault::always(*backend, kind));
+                }
+                sections(&emulator)
+            }
+            None => refused_sections(&emulator),
+        };
+        let expected: Vec<String> = sections.iter().map(|s| s.backend.clone()).collect();
+        // A fresh kit per column: no cache or snapshot carries over between faults.
+        let kit = kit_with(policy.clone());
+        let reports =
+            match tokio::time::timeout(HANG, kit.resolve_sections(sections, &options)).await {
+                Ok(reports) => reports,
+                Err(_) => {
+                    problems.push(format!("{}: the resolve hung past {HANG:?}", column.name));
+                    for cells in matrix.values_mut() {
+                        cells.push("HANG".into());
+                    }
+                    continue;
+                }
+            };
+        let got: Vec<String> = reports.iter().map(|r| r.backend.clone()).collect();
+        assert_eq!(
+            got, expected,
+            "{}: a report per section, in order",
+            column.name
+        );
+        for report in &reports {
+            let (cell, problem) = judge(column, report);
+            if let Some(problem) = problem {
+                problems.push(format!("{} × {}: {problem}", report.backend, column.name));
+            }
+            if let Some(cells) = matrix.get_mut(report.backend.as_str()) {
+                cells.push(cell);
+            }
+        }
+    }
+    emulator.clear_faults();
+
+    let width = columns
+        .iter()
+        .map(|c| c.name.len())
+        .chain(matrix.values().flatten().map(String::len))
+        .max()
+        .unwrap_or(8)
+        + 2;
+    let mut printed = format!("{:<12}", "backend");
+    for column in &columns {
+        printed.push_str(&format!("{:<width$}", column.name));
+    }
+    for (backend, cells) in &matrix {
+        printed.push_str(&format!("\n{backend:<12}"));
+        for cell in cells {
+            printed.push_str(&format!("{cell:<width$}"));
+        }
+    }
+    println!("{printed}");
+    assert!(problems.is_empty(), "{}\n{}", printed, problems.join("\n"));
+}
