@@ -109,17 +109,26 @@ fn backends(format: Format) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The kit the commands resolve with: link-time registry, default HTTP policy, and the
+/// snapshot store under the user's cache directory (without it when that cannot be set up).
+fn region_kit() -> Result<RegionKit, Error> {
+    let kit = RegionKit::new(regionkit::registry()?, HttpPolicy::default())?;
+    match kit.clone().with_default_snapshot_store() {
+        Ok(kit) => Ok(kit),
+        Err(error) => {
+            tracing::warn!(%error, "snapshots disabled: the snapshot directory cannot be used");
+            Ok(kit)
+        }
+    }
+}
+
 async fn regions(
     names: &[String],
     args: &ResolveArgs,
     format: Format,
     explain: bool,
 ) -> Result<ExitCode, Failure> {
-    let kit = RegionKit::new(
-        regionkit::registry().or_fail(format)?,
-        HttpPolicy::default(),
-    )
-    .or_fail(format)?;
+    let kit = region_kit().or_fail(format)?;
     let sections = sections(&kit, names, args).or_fail(format)?;
     let options = options(args).or_fail(format)?;
     let reports = with_progress(
@@ -307,6 +316,7 @@ async fn demo(format: Format) -> Result<ExitCode, Failure> {
         format,
     })?;
     let config = Config::from_yaml(&handle.native_config(), None, None).or_fail(format)?;
+    // No snapshot store: a throwaway emulator's answers do not belong in the user's cache.
     let kit = RegionKit::new(
         regionkit::registry().or_fail(format)?,
         HttpPolicy::default(),

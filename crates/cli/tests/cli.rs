@@ -41,12 +41,16 @@ impl Setup {
     }
 }
 
+/// Run the binary. Unless `env` names one, each run gets its own empty snapshot directory,
+/// so tests never see each other's snapshots.
 async fn regionkit(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let cache = tempfile::tempdir().expect("cache dir");
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_regionkit"));
     command
         .args(args)
         .env_remove("REGIONKIT_CONFIG")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env("REGIONKIT_CACHE_DIR", cache.path());
     for (key, value) in env {
         command.env(key, value);
     }
@@ -410,6 +414,33 @@ async fn backends_lists_the_linked_backends_with_policy_and_api() {
         .unwrap();
     assert_eq!(lambda["policy"], "dynamic");
     assert!(lambda["api"].as_str().unwrap().contains("/api/v1/regions"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provider_outage_after_a_live_answer_falls_back_to_the_snapshot() {
+    let setup = Setup::new().await;
+    let config = setup.config("");
+    let cache = setup.dir.path().join("cache");
+    let env = [("REGIONKIT_CACHE_DIR", path(&cache))];
+    let live = regionkit(
+        &["regions", "--config", path(&config), "--format", "json"],
+        &env,
+    )
+    .await;
+    assert_eq!(json(&live)["backends"][0]["source"], "live");
+    setup
+        .emulator
+        .set_fault(Fault::always("lambda", FaultKind::Http503));
+    let output = regionkit(
+        &["regions", "--config", path(&config), "--format", "json"],
+        &env,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let backend = &json(&output)["backends"][0];
+    assert_eq!(backend["source"], "snapshot");
+    assert_eq!(backend["error"]["kind"], "unavailable");
+    assert!(kept(&json(&output)).contains(&"us-east-1".to_owned()));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -69,20 +69,15 @@ impl RegionProvider for VastProvider {
             entry.rentable |= offer.is_rentable();
         }
         if without_location > 0 {
-            tracing::warn!(
-                backend = BACKEND,
-                without_location,
-                offers = offers.len(),
+            ctx.warn(format!(
                 "{without_location} of {} Vast.ai offers have no geolocation; they are not counted in any region",
                 offers.len()
-            );
+            ));
         }
         if offers.len() >= OFFER_LIMIT {
-            tracing::warn!(
-                backend = BACKEND,
-                limit = OFFER_LIMIT,
+            ctx.warn(format!(
                 "the offer search returned its maximum of {OFFER_LIMIT} offers; locations with few offers may be missing and show as unavailable"
-            );
+            ));
         }
         if seen.is_empty() {
             return Err(ProviderError::bad_response(

@@ -96,6 +96,35 @@ async fn offer_geolocations_become_dstack_region_ids() {
 }
 
 #[tokio::test]
+async fn offers_without_a_geolocation_are_counted_in_a_warning_not_invented() {
+    let emulator = emulator().await;
+    let report = kit()
+        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
+        .await
+        .remove(0);
+    let resolution = report.resolution.expect("resolved");
+    let ids = resolution
+        .regions
+        .iter()
+        .map(|r| &r.id)
+        .chain(resolution.excluded.iter().map(|e| &e.id));
+    for id in ids {
+        assert!(
+            !id.as_str().trim().is_empty() && id.as_str() != "null",
+            "{id}"
+        );
+    }
+    assert!(
+        resolution
+            .warnings
+            .iter()
+            .any(|w| w.contains("2 of 14 Vast.ai offers have no geolocation")),
+        "{:?}",
+        resolution.warnings
+    );
+}
+
+#[tokio::test]
 async fn a_known_region_without_offers_is_unavailable_not_dropped() {
     let emulator = emulator().await;
     let regions = discover(&section(&emulator, "")).await.unwrap();
