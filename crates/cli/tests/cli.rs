@@ -1,5 +1,7 @@
 //! The `regionkit` binary as a user runs it, against the bundled emulator.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
