@@ -210,7 +210,7 @@ lists every place.
   5. {dir}/src/provider.rs
      the API's regions to `Region`s with status and location.
   6. {dir}/src/emulator.rs
-     the real paths and payloads (reference/payloads/), real region ids, and the documented
+     the real paths and payloads (from the provider's API reference), real region ids, and the documented
      error body for each status.
   7. {dir}/tests/discovery.rs
      real region ids, and a test for every error shape the provider documents.

@@ -47,7 +47,7 @@ pub const KNOWN: CuratedList = CuratedList::new(
         "us-west-2",
     ],
     "Last full list of commercial AWS regions seen; used offline and as the fallback of last resort.",
-    "botocore partitions.json, partition `aws`, in reference/api-hyperscalers.md §1.4",
+    "botocore partitions.json, partition `aws`",
     "2026-08-07",
 );
 
@@ -66,7 +66,7 @@ pub const PINNED: CuratedList = CuratedList::new(
         "eu-north-1",
     ],
     "dstack's OS images (AMIs) are published only in these regions",
-    "dstack aws/configurator.py REGIONS and the ami_regions of scripts/packer/aws-vars-prod.json, summarised in reference/dstack-regions.md",
+    "dstack aws/configurator.py REGIONS and the ami_regions of scripts/packer/aws-vars-prod.json",
     "2026-08-21",
 )
 .with_hint("to use another region, bring your own image: set `os_images` (cpu and/or nvidia: name, owner, user) in the aws backend config, with the AMI available in that region");

@@ -24,7 +24,7 @@ pub const KNOWN: CuratedList = CuratedList::new(
         "in-hyderabad-1",
     ],
     "Last full list of CUDO data centers seen; used offline and as the fallback of last resort.",
-    "CUDO docs and clients, dstack's pre-2025-04 REGIONS list, gpuhunt and SkyPilot's v8 catalog, reconciled in reference/api-gpuclouds.md §2.3",
+    "CUDO docs and clients, dstack's pre-2025-04 REGIONS list, gpuhunt and SkyPilot's v8 catalog",
     "2026-08-21",
 );
 

@@ -11,14 +11,9 @@ pub const CONFIG_KEYS: &[&str] = &["creds"];
 pub const CREDENTIAL_SHAPES: &[&str] = &["api_key"];
 
 pub const KNOWN: CuratedList = CuratedList::new(
-    &[
-        "FIN-01",
-        "FIN-02",
-        "FIN-03",
-        "ICE-01",
-    ],
+    &["FIN-01", "FIN-02", "FIN-03", "ICE-01"],
     "Last full list of Verda location codes seen; used offline and as the fallback of last resort.",
-    "Verda SDK location constants, gpuhunt and dstack tests, and dstack's pre-2025-04 REGIONS list, reconciled in reference/api-gpuclouds.md §3.3",
+    "Verda SDK location constants, gpuhunt and dstack tests, and dstack's pre-2025-04 REGIONS list",
     "2026-08-21",
 );
 

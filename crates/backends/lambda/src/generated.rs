@@ -30,7 +30,7 @@ pub const KNOWN: CuratedList = CuratedList::new(
         "australia-east-1",
     ],
     "Last full list of Lambda regions seen; used offline and as the fallback of last resort.",
-    "Lambda OpenAPI 1.10.0 region examples, dstack's pre-2025-04 REGIONS list and SkyPilot's REGIONS, reconciled in reference/api-gpuclouds.md §1.3",
+    "Lambda OpenAPI 1.10.0 region examples, dstack's pre-2025-04 REGIONS list and SkyPilot's REGIONS",
     "2026-08-21",
 );
 

@@ -59,7 +59,7 @@ pub const KNOWN: CuratedList = CuratedList::new(
         "us-sanjose-1",
     ],
     "Last full list of OCI commercial-realm (oc1) regions seen; used offline and as the fallback of last resort.",
-    "oci-python-sdk regions_definitions.py, reference/api-hyperscalers.md §4.4",
+    "oci-python-sdk regions_definitions.py",
     "2026-07-21",
 );
 
@@ -74,7 +74,7 @@ pub const PINNED: CuratedList = CuratedList::new(
         "us-phoenix-1",
     ],
     "dstack's OCI OS images are published, as Marketplace listings, only in these regions",
-    "dstack oci/configurator.py SUPPORTED_REGIONS (\"where dstack images are published\") at 511c318c, reference/dstack-regions.md",
+    "dstack oci/configurator.py SUPPORTED_REGIONS (\"where dstack images are published\") at commit 511c318c",
     "2026-08-21",
 )
 .with_hint("dstack's OCI backend has no setting for an image of your own, so the pin cannot be lifted in the config: use one of the image regions, or ask the dstack maintainers to publish the image in the region you need");

@@ -29,7 +29,7 @@ const fn facts(
     }
 }
 
-/// oc1, from the OCI SDK's region definitions (reference/api-hyperscalers.md §4.4).
+/// oc1, from the OCI SDK's region definitions.
 pub const COMMERCIAL: &[RegionFacts] = &[
     facts("af-casablanca-1", "LEJ", "Casablanca", "MA"),
     facts("af-johannesburg-1", "JNB", "Johannesburg", "ZA"),

@@ -59,9 +59,16 @@ pub const KNOWN: CuratedList = CuratedList::new(
         "US-TX-5",
         "US-TX-6",
         "US-WA-1",
+        "CA",
+        "CZ",
+        "IS",
+        "NO",
+        "RO",
+        "SE",
+        "US",
     ],
-    "Last full list of RunPod Secure Cloud data centers seen; used offline and as the fallback of last resort. Community Cloud countries are left out: they are usable only with `community_cloud: true` and change often.",
-    "SkyPilot's fetch_runpod.py REGION_ZONES filtered against RunPod REST v1 PodCreateInput.dataCenterIds, reconciled in reference/api-gpuclouds.md §4.3",
+    "Last full list of RunPod regions seen, Secure Cloud data centers and then Community Cloud countries (usable only with `community_cloud: true`); used offline and as the fallback of last resort.",
+    "Data centers: SkyPilot's fetch_runpod.py REGION_ZONES filtered against RunPod REST v1 PodCreateInput.dataCenterIds; countries: the GraphQL countryCodes examples in RunPod's docs",
     "2026-08-21",
 );
 

@@ -15,7 +15,7 @@ pub const KNOWN: CuratedList = CuratedList::new(
         "us-texas-austin",
     ],
     "TensorDock deployment locations seen, as `<cc>-<state>-<city>` ids; used offline, as the fallback of last resort, and to report a location that left the listing as unavailable instead of dropping it.",
-    "TensorDock v2 /locations and /hostnodes and v0 hostnodes examples in reference/api-gpuclouds.md §6 and its payloads",
+    "TensorDock v2 /locations and /hostnodes and v0 hostnodes examples in its API documentation",
     "2026-08-21",
 );
 

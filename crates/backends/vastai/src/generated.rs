@@ -49,7 +49,7 @@ pub const KNOWN: CuratedList = CuratedList::new(
         "vn-vietnam",
     ],
     "Vast.ai regions seen in offer geolocations, as dstack names them; used offline, as the fallback of last resort, and to report a region with no offer now as unavailable instead of dropping it.",
-    "Offer geolocations in reference/api-gpuclouds.md §5.3, dstack PR #3193 (jp-japan) and the Region column of SkyPilot's catalogs/v8/vast/vms.csv (its `georegion` continent suffix removed), mapped with gpuhunt's get_location rule",
+    "Offer geolocations in Vast.ai search results as gpuhunt records them, dstack PR #3193 (jp-japan) and the Region column of SkyPilot's catalogs/v8/vast/vms.csv (its `georegion` continent suffix removed), mapped with gpuhunt's get_location rule",
     "2026-08-21",
 );
 
