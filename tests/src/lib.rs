@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use regionkit::emulator::{Emulator, EmulatorHandle};
-use regionkit::{BackendConfig, Config, HttpPolicy, RegionKit};
+use regionkit::{BackendConfig, HttpPolicy, RegionKit};
+pub use regionkit_testkit::sections_from_yaml;
 
 /// Retries and timeouts short enough for tests, long enough for a loaded 2-core machine.
 pub fn fast_policy() -> HttpPolicy {
@@ -54,18 +55,6 @@ pub async fn emulator() -> EmulatorHandle {
 /// One config section per backend hosted by `emulator`, in backend order.
 pub fn sections(emulator: &EmulatorHandle) -> Vec<BackendConfig> {
     sections_from_yaml(&emulator.native_config())
-}
-
-/// The sections of a native config.
-///
-/// # Panics
-/// When the YAML is not a valid config.
-#[allow(clippy::panic)]
-pub fn sections_from_yaml(yaml: &str) -> Vec<BackendConfig> {
-    match Config::from_yaml(yaml, None, None) {
-        Ok(config) => config.backends,
-        Err(e) => panic!("the config does not parse: {e}\n{yaml}"),
-    }
 }
 
 /// A kit over every linked backend with [`fast_policy`].

@@ -29,6 +29,7 @@ const RESERVED_NAMES: &[&str] = &[
     "full",
     "regionkit",
     "std",
+    "testkit",
     "xtask",
 ];
 

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use regionkit_aws::emulator::{EMULATOR_ACCESS_KEY, EMULATOR_SECRET_KEY};
 use regionkit_core::{
-    Config, DiscoveryContext, HttpClient, HttpPolicy, ProviderErrorKind, RegionStatus,
+    DiscoveryContext, HttpClient, HttpPolicy, ProviderError, ProviderErrorKind, Region,
+    RegionStatus,
 };
-use regionkit_emulator::{Emulator, EmulatorHandle};
+use regionkit_testkit::BackendHarness;
 use tokio::sync::Mutex;
 
 /// Held by each test while it sets and reads the environment.
@@ -41,26 +42,13 @@ fn isolate_the_chain() {
     std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
 }
 
-async fn emulator() -> EmulatorHandle {
-    Emulator::new()
-        .only(["aws"])
-        .start()
-        .await
-        .expect("emulator starts")
+async fn aws() -> BackendHarness {
+    BackendHarness::start(&regionkit_aws::DESCRIPTOR).await
 }
 
-async fn discover_with_default_creds(
-    emulator: &EmulatorHandle,
-) -> Result<Vec<regionkit_core::Region>, regionkit_core::ProviderError> {
-    let yaml = format!(
-        "backends:\n  - type: aws\n    creds: {{type: default}}\n    endpoint: {}\n",
-        emulator.endpoint("aws")
-    );
-    let section = Config::from_yaml(&yaml, None, None)
-        .unwrap()
-        .backends
-        .remove(0);
-    let provider = (regionkit_aws::DESCRIPTOR.build)(&section).expect("provider builds");
+/// Discovery with `creds: {type: default}`, under the default backoff and a 10 s deadline.
+async fn discover_with_default_creds(aws: &BackendHarness) -> Result<Vec<Region>, ProviderError> {
+    let provider = aws.provider(&aws.section_with_creds("{type: default}", ""));
     let policy = HttpPolicy::default().with_request_timeout(Duration::from_secs(2));
     let ctx = DiscoveryContext::new(
         "aws",
@@ -76,8 +64,8 @@ async fn keys_in_the_environment_sign_discovery() {
     isolate_the_chain();
     std::env::set_var("AWS_ACCESS_KEY_ID", EMULATOR_ACCESS_KEY);
     std::env::set_var("AWS_SECRET_ACCESS_KEY", EMULATOR_SECRET_KEY);
-    let emulator = emulator().await;
-    let regions = discover_with_default_creds(&emulator).await;
+    let aws = aws().await;
+    let regions = discover_with_default_creds(&aws).await;
     for name in CHAIN_VARIABLES {
         std::env::remove_var(name);
     }
@@ -90,8 +78,9 @@ async fn keys_in_the_environment_sign_discovery() {
 async fn an_empty_chain_is_an_auth_error_that_says_where_credentials_are_looked_for() {
     let _turn = ENVIRONMENT.lock().await;
     isolate_the_chain();
-    let emulator = emulator().await;
-    let err = discover_with_default_creds(&emulator).await.unwrap_err();
+    let aws = aws().await;
+    let emulator = aws.emulator();
+    let err = discover_with_default_creds(&aws).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert!(
         err.message.contains("AWS_ACCESS_KEY_ID") && err.message.contains("type: access_key"),

@@ -10,80 +10,33 @@ use regionkit_aws::emulator::{
     THROTTLED_ACCESS_KEY,
 };
 use regionkit_core::{
-    BackendConfig, Config, DiscoveryContext, Error, ExclusionReason, HttpClient, HttpPolicy,
-    PolicyKind, ProviderError, ProviderErrorKind, Region, RegionKit, RegionStatus, Registry,
-    Resolution, ResolveOptions, Source,
+    BackendConfig, Error, ExclusionReason, PolicyKind, ProviderErrorKind, RegionStatus, Resolution,
+    ResolveOptions, Source,
 };
-use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_emulator::{Fault, FaultKind};
+use regionkit_testkit::{fast_policy, kept_ids, section_from_yaml, BackendHarness};
 
-fn fast_policy() -> HttpPolicy {
-    HttpPolicy::default()
-        .with_request_timeout(Duration::from_secs(2))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
+/// An access key pair as `creds`.
+fn keys(access_key: &str, secret_key: &str) -> String {
+    format!("{{type: access_key, access_key: {access_key}, secret_key: \"{secret_key}\"}}")
 }
 
-async fn emulator() -> EmulatorHandle {
-    Emulator::new()
-        .only(["aws"])
-        .start()
+/// AWS behind its emulator, with the key pair the emulator accepts.
+async fn aws() -> BackendHarness {
+    BackendHarness::start(&regionkit_aws::DESCRIPTOR)
         .await
-        .expect("emulator starts")
-}
-
-fn parse_section(yaml: &str) -> BackendConfig {
-    Config::from_yaml(yaml, None, None)
-        .expect("config parses")
-        .backends
-        .remove(0)
-}
-
-/// A section with the given key pair, pointing at the emulator, plus `extra` lines.
-fn section_with_keys(
-    emulator: &EmulatorHandle,
-    access_key: &str,
-    secret_key: &str,
-    extra: &str,
-) -> BackendConfig {
-    parse_section(&format!(
-        "backends:\n  - type: aws\n    creds: {{type: access_key, access_key: {access_key}, secret_key: \"{secret_key}\"}}\n    endpoint: {}\n{extra}",
-        emulator.endpoint("aws")
-    ))
-}
-
-fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
-    section_with_keys(emulator, EMULATOR_ACCESS_KEY, EMULATOR_SECRET_KEY, extra)
-}
-
-fn kit() -> RegionKit {
-    RegionKit::new(
-        Registry::from_descriptors([&regionkit_aws::DESCRIPTOR]).unwrap(),
-        fast_policy(),
-    )
-    .unwrap()
-}
-
-async fn discover(section: &BackendConfig) -> Result<Vec<Region>, ProviderError> {
-    let provider = (regionkit_aws::DESCRIPTOR.build)(section).expect("provider builds");
-    let ctx = DiscoveryContext::new(
-        "aws",
-        HttpClient::new(fast_policy()).unwrap(),
-        Instant::now() + Duration::from_secs(5),
-    );
-    provider.discover(&ctx).await
+        .with_creds(keys(EMULATOR_ACCESS_KEY, EMULATOR_SECRET_KEY))
 }
 
 /// Resolve one section and return its resolution, failing the test on an error.
-async fn resolve(section: BackendConfig, options: &ResolveOptions) -> Resolution {
-    let report = kit()
-        .resolve_sections(vec![section], options)
-        .await
-        .remove(0);
+async fn resolved(
+    aws: &BackendHarness,
+    section: BackendConfig,
+    options: &ResolveOptions,
+) -> Resolution {
+    let report = aws.resolve(section, options).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     report.resolution.expect("a resolution")
-}
-
-fn kept(resolution: &Resolution) -> Vec<&str> {
-    resolution.regions.iter().map(|r| r.id.as_str()).collect()
 }
 
 const PINNED: [&str; 11] = [
@@ -102,8 +55,9 @@ const PINNED: [&str; 11] = [
 
 #[tokio::test]
 async fn opt_in_states_become_statuses_and_geography_a_location() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let aws = aws().await;
+    let emulator = aws.emulator();
+    let regions = aws.discover(&aws.section("")).await.unwrap();
     let status = |id: &str| {
         regions
             .iter()
@@ -126,11 +80,11 @@ async fn opt_in_states_become_statuses_and_geography_a_location() {
 
 #[tokio::test]
 async fn explain_keeps_pinned_regions_and_says_why_every_other_is_out() {
-    let emulator = emulator().await;
-    let resolution = resolve(section(&emulator, ""), &ResolveOptions::default()).await;
+    let aws = aws().await;
+    let resolution = resolved(&aws, aws.section(""), &ResolveOptions::default()).await;
     assert_eq!(resolution.policy, PolicyKind::Pinned);
     assert_eq!(resolution.source, Source::Live);
-    assert_eq!(kept(&resolution), PINNED);
+    assert_eq!(kept_ids(&resolution), PINNED);
     assert_eq!(
         resolution.exclusion_of("sa-east-1"),
         Some(ExclusionReason::NoImage)
@@ -148,18 +102,18 @@ async fn explain_keeps_pinned_regions_and_says_why_every_other_is_out() {
 
 #[tokio::test]
 async fn a_region_missing_from_the_builtin_list_is_reported_as_new() {
-    let emulator = emulator().await;
-    let resolution = resolve(section(&emulator, ""), &ResolveOptions::default()).await;
+    let aws = aws().await;
+    let resolution = resolved(&aws, aws.section(""), &ResolveOptions::default()).await;
     let new: Vec<_> = resolution.new.iter().map(|id| id.as_str()).collect();
     assert_eq!(new, ["ap-northeast-4"]);
 }
 
 #[tokio::test]
 async fn default_vpcs_false_excludes_regions_without_vpc_ids_as_missing_region_config() {
-    let emulator = emulator().await;
+    let aws = aws().await;
     let extra = "    default_vpcs: false\n    vpc_ids: {us-east-1: vpc-0123456789abcdef0, eu-west-1: vpc-1a2b3c4d}\n";
-    let resolution = resolve(section(&emulator, extra), &ResolveOptions::default()).await;
-    assert_eq!(kept(&resolution), ["eu-west-1", "us-east-1"]);
+    let resolution = resolved(&aws, aws.section(extra), &ResolveOptions::default()).await;
+    assert_eq!(kept_ids(&resolution), ["eu-west-1", "us-east-1"]);
     assert_eq!(
         resolution.exclusion_of("eu-north-1"),
         Some(ExclusionReason::MissingRegionConfig)
@@ -173,9 +127,10 @@ async fn default_vpcs_false_excludes_regions_without_vpc_ids_as_missing_region_c
 
 #[tokio::test]
 async fn the_emulators_own_config_shows_a_region_without_a_vpc() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     let yaml = emulator.native_config();
-    let resolution = resolve(parse_section(&yaml), &ResolveOptions::default()).await;
+    let resolution = resolved(&aws, section_from_yaml(&yaml), &ResolveOptions::default()).await;
     assert_eq!(
         resolution.exclusion_of("eu-north-1"),
         Some(ExclusionReason::MissingRegionConfig)
@@ -185,10 +140,14 @@ async fn the_emulators_own_config_shows_a_region_without_a_vpc() {
 
 #[tokio::test]
 async fn vpc_ids_for_regions_outside_the_result_are_a_warning() {
-    let emulator = emulator().await;
+    let aws = aws().await;
     let extra = "    vpc_ids: {us-east-1: vpc-0123456789abcdef0, sa-east-1: vpc-1a2b3c4d}\n";
-    let resolution = resolve(section(&emulator, extra), &ResolveOptions::default()).await;
-    assert_eq!(kept(&resolution), PINNED, "default VPCs serve the others");
+    let resolution = resolved(&aws, aws.section(extra), &ResolveOptions::default()).await;
+    assert_eq!(
+        kept_ids(&resolution),
+        PINNED,
+        "default VPCs serve the others"
+    );
     assert!(
         resolution
             .warnings
@@ -201,10 +160,10 @@ async fn vpc_ids_for_regions_outside_the_result_are_a_warning() {
 
 #[tokio::test]
 async fn os_images_lift_the_pin_but_not_the_opt_in() {
-    let emulator = emulator().await;
+    let aws = aws().await;
     let extra = "    os_images:\n      nvidia: {name: my-gpu-ami, owner: self, user: ubuntu}\n";
-    let resolution = resolve(section(&emulator, extra), &ResolveOptions::default()).await;
-    let ids = kept(&resolution);
+    let resolution = resolved(&aws, aws.section(extra), &ResolveOptions::default()).await;
+    let ids = kept_ids(&resolution);
     assert!(
         ids.contains(&"sa-east-1") && ids.contains(&"me-central-1"),
         "{ids:?}"
@@ -218,14 +177,13 @@ async fn os_images_lift_the_pin_but_not_the_opt_in() {
 
 #[tokio::test]
 async fn naming_a_live_unpinned_region_says_no_image_is_published_and_how_to_bring_one() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [us-east-1, sa-east-1]\n")],
+    let aws = aws().await;
+    let report = aws
+        .resolve(
+            aws.section("    regions: [us-east-1, sa-east-1]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::RegionExcluded { region, detail, .. }) => {
             assert_eq!(region, "sa-east-1");
@@ -240,14 +198,15 @@ async fn naming_a_live_unpinned_region_says_no_image_is_published_and_how_to_bri
 
 #[tokio::test]
 async fn run_regions_narrow_backend_regions_in_run_order() {
-    let emulator = emulator().await;
-    let resolution = resolve(
-        section(&emulator, "    regions: [\"us-*\", eu-west-1]\n"),
+    let aws = aws().await;
+    let resolution = resolved(
+        &aws,
+        aws.section("    regions: [\"us-*\", eu-west-1]\n"),
         &ResolveOptions::default()
             .with_run_regions("--region", vec!["EU-WEST-1".into(), "us-east-2".into()]),
     )
     .await;
-    assert_eq!(kept(&resolution), ["eu-west-1", "us-east-2"]);
+    assert_eq!(kept_ids(&resolution), ["eu-west-1", "us-east-2"]);
     assert_eq!(
         resolution.exclusion_of("us-west-2"),
         Some(ExclusionReason::NotInRunConfig)
@@ -260,14 +219,13 @@ async fn run_regions_narrow_backend_regions_in_run_order() {
 
 #[tokio::test]
 async fn unknown_backend_region_suggests_the_nearest_real_one() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [us-east-7]\n")],
+    let aws = aws().await;
+    let report = aws
+        .resolve(
+            aws.section("    regions: [us-east-7]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::UnknownRegion { suggestions, .. }) => assert_eq!(suggestions[0], "us-east-1"),
         other => panic!("expected an unknown-region error, got {other:?}"),
@@ -276,9 +234,9 @@ async fn unknown_backend_region_suggests_the_nearest_real_one() {
 
 #[tokio::test]
 async fn a_wrong_secret_key_fails_the_signature_check_as_auth_failure() {
-    let emulator = emulator().await;
-    let wrong = section_with_keys(&emulator, EMULATOR_ACCESS_KEY, "not-the-secret-key", "");
-    let err = discover(&wrong).await.unwrap_err();
+    let aws = aws().await;
+    let wrong = aws.section_with_creds(&keys(EMULATOR_ACCESS_KEY, "not-the-secret-key"), "");
+    let err = aws.discover(&wrong).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(401));
     assert!(err.message.starts_with("AuthFailure: "), "{err}");
@@ -288,18 +246,18 @@ async fn a_wrong_secret_key_fails_the_signature_check_as_auth_failure() {
 
 #[tokio::test]
 async fn an_unknown_access_key_is_an_auth_failure() {
-    let emulator = emulator().await;
-    let unknown = section_with_keys(&emulator, "AKIAUNKNOWNEXAMPLE00", EMULATOR_SECRET_KEY, "");
-    let err = discover(&unknown).await.unwrap_err();
+    let aws = aws().await;
+    let unknown = aws.section_with_creds(&keys("AKIAUNKNOWNEXAMPLE00", EMULATOR_SECRET_KEY), "");
+    let err = aws.discover(&unknown).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert!(err.message.starts_with("AuthFailure"), "{err}");
 }
 
 #[tokio::test]
 async fn missing_permission_is_unauthorized_operation_naming_the_iam_action() {
-    let emulator = emulator().await;
-    let limited = section_with_keys(&emulator, NO_PERMISSION_ACCESS_KEY, EMULATOR_SECRET_KEY, "");
-    let err = discover(&limited).await.unwrap_err();
+    let aws = aws().await;
+    let limited = aws.section_with_creds(&keys(NO_PERMISSION_ACCESS_KEY, EMULATOR_SECRET_KEY), "");
+    let err = aws.discover(&limited).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(403));
     assert!(err.message.starts_with("UnauthorizedOperation"), "{err}");
@@ -308,23 +266,20 @@ async fn missing_permission_is_unauthorized_operation_naming_the_iam_action() {
 
 #[tokio::test]
 async fn an_account_not_subscribed_to_ec2_is_opt_in_required() {
-    let emulator = emulator().await;
-    let unsubscribed = section_with_keys(
-        &emulator,
-        NOT_SUBSCRIBED_ACCESS_KEY,
-        EMULATOR_SECRET_KEY,
-        "",
-    );
-    let err = discover(&unsubscribed).await.unwrap_err();
+    let aws = aws().await;
+    let unsubscribed =
+        aws.section_with_creds(&keys(NOT_SUBSCRIBED_ACCESS_KEY, EMULATOR_SECRET_KEY), "");
+    let err = aws.discover(&unsubscribed).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert!(err.message.starts_with("OptInRequired"), "{err}");
 }
 
 #[tokio::test]
 async fn request_limit_exceeded_is_rate_limited_and_retried_with_backoff() {
-    let emulator = emulator().await;
-    let throttled = section_with_keys(&emulator, THROTTLED_ACCESS_KEY, EMULATOR_SECRET_KEY, "");
-    let err = discover(&throttled).await.unwrap_err();
+    let aws = aws().await;
+    let emulator = aws.emulator();
+    let throttled = aws.section_with_creds(&keys(THROTTLED_ACCESS_KEY, EMULATOR_SECRET_KEY), "");
+    let err = aws.discover(&throttled).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
     assert_eq!(err.status, Some(503));
     assert_eq!(err.retry_after, None, "EC2 sends no Retry-After");
@@ -334,7 +289,8 @@ async fn request_limit_exceeded_is_rate_limited_and_retried_with_backoff() {
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::times(
         "aws",
         FaultKind::Http429 {
@@ -343,7 +299,7 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
         1,
     ));
     let started = Instant::now();
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let regions = aws.discover(&aws.section("")).await.unwrap();
     assert!(!regions.is_empty());
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -354,7 +310,8 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
 
 #[tokio::test]
 async fn retry_after_past_the_deadline_is_not_waited_for() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always(
         "aws",
         FaultKind::Http429 {
@@ -362,7 +319,7 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
         },
     ));
     let started = Instant::now();
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = aws.discover(&aws.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
     assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
     assert!(err.message.starts_with("RequestLimitExceeded"), "{err}");
@@ -374,9 +331,10 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
 
 #[tokio::test]
 async fn internal_errors_are_retried_then_reported_as_unavailable() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always("aws", FaultKind::Http500));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = aws.discover(&aws.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(500));
     assert!(err.is_temporary());
@@ -386,9 +344,10 @@ async fn internal_errors_are_retried_then_reported_as_unavailable() {
 
 #[tokio::test]
 async fn service_unavailable_is_a_temporary_error_with_ec2s_code() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always("aws", FaultKind::Http503));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = aws.discover(&aws.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(503));
     assert!(err.message.starts_with("Unavailable"), "{err}");
@@ -396,9 +355,10 @@ async fn service_unavailable_is_a_temporary_error_with_ec2s_code() {
 
 #[tokio::test]
 async fn forbidden_is_an_auth_error_with_ec2s_code() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always("aws", FaultKind::Forbidden));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = aws.discover(&aws.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(403));
     assert!(err.message.starts_with("UnauthorizedOperation"), "{err}");
@@ -406,12 +366,12 @@ async fn forbidden_is_an_auth_error_with_ec2s_code() {
 
 #[tokio::test]
 async fn rejected_credentials_get_no_fallback() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always("aws", FaultKind::Unauthorized));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = aws
+        .resolve(aws.section(""), &ResolveOptions::default())
+        .await;
     assert!(report.resolution.is_none());
     let message = report.error.unwrap().to_string();
     assert!(message.starts_with("aws: auth"), "{message}");
@@ -420,9 +380,10 @@ async fn rejected_credentials_get_no_fallback() {
 
 #[tokio::test]
 async fn malformed_body_is_a_bad_response_naming_the_expected_document() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always("aws", FaultKind::Malformed));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = aws.discover(&aws.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(
         err.message.contains("DescribeRegionsResponse") && err.message.contains("not XML"),
@@ -432,9 +393,10 @@ async fn malformed_body_is_a_bad_response_naming_the_expected_document() {
 
 #[tokio::test]
 async fn truncated_body_is_reported_as_cut_off() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always("aws", FaultKind::Truncated));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = aws.discover(&aws.section("")).await.unwrap_err();
     assert!(
         err.message.contains("cut off") || err.message.contains("truncated"),
         "{err}"
@@ -443,27 +405,30 @@ async fn truncated_body_is_reported_as_cut_off() {
 
 #[tokio::test]
 async fn oversized_body_is_refused() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always(
         "aws",
         FaultKind::Oversized { bytes: 64 * 1024 },
     ));
-    let provider = (regionkit_aws::DESCRIPTOR.build)(&section(&emulator, "")).unwrap();
-    let http = HttpClient::new(fast_policy().with_max_body_bytes(16 * 1024)).unwrap();
-    let ctx = DiscoveryContext::new("aws", http, Instant::now() + Duration::from_secs(5));
-    let err = provider.discover(&ctx).await.unwrap_err();
+    let policy = fast_policy().with_max_body_bytes(16 * 1024);
+    let err = aws
+        .discover_with(&aws.section(""), policy)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("limit"), "{err}");
 }
 
 #[tokio::test]
 async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always("aws", FaultKind::Http503));
-    let resolution = resolve(section(&emulator, ""), &ResolveOptions::default()).await;
+    let resolution = resolved(&aws, aws.section(""), &ResolveOptions::default()).await;
     assert_eq!(resolution.source, Source::Builtin);
     assert!(resolution.live_error.is_some());
-    assert_eq!(kept(&resolution).len(), PINNED.len(), "pinned ∩ known");
+    assert_eq!(kept_ids(&resolution).len(), PINNED.len(), "pinned ∩ known");
     assert!(
         resolution.warnings.iter().any(|w| w.contains("builtin")),
         "{:?}",
@@ -473,9 +438,10 @@ async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
 
 #[tokio::test]
 async fn an_empty_region_list_is_never_an_empty_success() {
-    let emulator = emulator().await;
+    let aws = aws().await;
+    let emulator = aws.emulator();
     emulator.set_fault(Fault::always("aws", FaultKind::Empty));
-    let resolution = resolve(section(&emulator, ""), &ResolveOptions::default()).await;
+    let resolution = resolved(&aws, aws.section(""), &ResolveOptions::default()).await;
     assert_eq!(resolution.source, Source::Builtin);
     assert!(!resolution.regions.is_empty());
 }
@@ -483,16 +449,13 @@ async fn an_empty_region_list_is_never_an_empty_success() {
 #[tokio::test]
 async fn the_secret_key_never_appears_in_debug_or_errors() {
     let canary = "canary/7f3a9c/aws/secret/key/0123456789";
-    let emulator = emulator().await;
-    let section = section_with_keys(&emulator, EMULATOR_ACCESS_KEY, canary, "");
-    let provider = (regionkit_aws::DESCRIPTOR.build)(&section).unwrap();
+    let aws = aws().await;
+    let section = aws.section_with_creds(&keys(EMULATOR_ACCESS_KEY, canary), "");
+    let provider = aws.provider(&section);
     assert!(!format!("{section:?}").contains(canary));
     assert!(!format!("{provider:?}").contains(canary));
     assert!(!format!("{provider:?}").contains(EMULATOR_ACCESS_KEY));
-    let report = kit()
-        .resolve_sections(vec![section], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = aws.resolve(section, &ResolveOptions::default()).await;
     let error = report.error.expect("the emulator rejects the signature");
     assert!(!error.to_string().contains(canary));
     assert!(!format!("{error:?}").contains(canary));
@@ -500,7 +463,7 @@ async fn the_secret_key_never_appears_in_debug_or_errors() {
 
 #[tokio::test]
 async fn missing_creds_name_the_field_and_both_shapes() {
-    let section = parse_section("backends: [{type: aws}]");
+    let section = section_from_yaml("backends: [{type: aws}]");
     let message = (regionkit_aws::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();
@@ -513,7 +476,7 @@ async fn missing_creds_name_the_field_and_both_shapes() {
 
 #[tokio::test]
 async fn vpc_ids_and_vpc_name_together_are_a_config_error() {
-    let section = parse_section(
+    let section = section_from_yaml(
         "backends:\n  - type: aws\n    creds: {type: default}\n    vpc_name: main\n    vpc_ids: {us-east-1: vpc-1a2b3c4d}\n",
     );
     let message = (regionkit_aws::DESCRIPTOR.build)(&section)
@@ -527,7 +490,7 @@ async fn vpc_ids_and_vpc_name_together_are_a_config_error() {
 
 #[tokio::test]
 async fn a_malformed_vpc_id_names_its_region_entry() {
-    let section = parse_section(
+    let section = section_from_yaml(
         "backends:\n  - type: aws\n    creds: {type: default}\n    vpc_ids: {eu-west-1: subnet-1a2b3c4d}\n",
     );
     let message = (regionkit_aws::DESCRIPTOR.build)(&section)
@@ -542,7 +505,7 @@ async fn a_malformed_vpc_id_names_its_region_entry() {
 #[tokio::test]
 async fn an_unknown_credential_shape_names_the_field() {
     let section =
-        parse_section("backends:\n  - type: aws\n    creds: {type: api_key, api_key: abc}\n");
+        section_from_yaml("backends:\n  - type: aws\n    creds: {type: api_key, api_key: abc}\n");
     let message = (regionkit_aws::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();
@@ -559,7 +522,7 @@ fn an_endpoint_in_another_partition_is_signed_for_its_region() {
         ("https://ec2.us-gov-west-1.amazonaws.com", "us-gov-west-1"),
         ("https://ec2.eusc-de-east-1.amazonaws.eu", "eusc-de-east-1"),
     ] {
-        let section = parse_section(&format!(
+        let section = section_from_yaml(&format!(
             "backends:\n  - type: aws\n    creds: {{type: default}}\n    endpoint: {endpoint}\n"
         ));
         let config = regionkit_aws::AwsConfig::from_section(&section).unwrap();
@@ -570,7 +533,7 @@ fn an_endpoint_in_another_partition_is_signed_for_its_region() {
 
 #[test]
 fn without_an_endpoint_ec2_in_us_east_1_is_called() {
-    let section = parse_section("backends:\n  - type: aws\n    creds: {type: default}\n");
+    let section = section_from_yaml("backends:\n  - type: aws\n    creds: {type: default}\n");
     let config = regionkit_aws::AwsConfig::from_section(&section).unwrap();
     assert_eq!(
         config.endpoint.as_str(),

@@ -5,80 +5,42 @@
 use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    BackendConfig, Config, DiscoveryContext, Error, HttpClient, HttpPolicy, ProviderError,
-    ProviderErrorKind, Region, RegionKit, RegionStatus, Registry, ResolveOptions, Source,
+    BackendConfig, Error, ProviderErrorKind, RegionStatus, ResolveOptions, Source,
 };
 use regionkit_cudo::emulator::{EMULATOR_API_KEY, EMULATOR_PROJECT_ID};
-use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_emulator::{Fault, FaultKind};
+use regionkit_testkit::{fast_policy, find, kept_ids, kit, section_from_yaml, BackendHarness};
 
 const DATA_CENTERS: &str = "GET /vms/data-centers";
 const MACHINE_TYPES: &str = "GET /vms/machine-types";
 
-fn fast_policy() -> HttpPolicy {
-    HttpPolicy::default()
-        .with_request_timeout(Duration::from_secs(2))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
-}
-
-async fn emulator() -> EmulatorHandle {
-    Emulator::new()
-        .only(["cudo"])
-        .start()
-        .await
-        .expect("emulator starts")
+/// CUDO behind its emulator. Its sections are written here: a CUDO section names a project
+/// beside the key.
+async fn cudo() -> BackendHarness {
+    BackendHarness::start(&regionkit_cudo::DESCRIPTOR).await
 }
 
 fn section_at(endpoint: &str, key: &str, project: &str, extra: &str) -> BackendConfig {
-    let yaml = format!(
+    section_from_yaml(&format!(
         "backends:\n  - type: cudo\n    project_id: {project}\n    creds: {{type: api_key, api_key: {key}}}\n    endpoint: {endpoint}\n{extra}"
-    );
-    Config::from_yaml(&yaml, None, None)
-        .expect("config parses")
-        .backends
-        .remove(0)
+    ))
 }
 
-fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
+/// A section with the key and project the emulator accepts.
+fn section(cudo: &BackendHarness, extra: &str) -> BackendConfig {
     section_at(
-        &emulator.endpoint("cudo"),
+        &cudo.endpoint(),
         EMULATOR_API_KEY,
         EMULATOR_PROJECT_ID,
         extra,
     )
 }
 
-fn kit() -> RegionKit {
-    RegionKit::new(
-        Registry::from_descriptors([&regionkit_cudo::DESCRIPTOR]).unwrap(),
-        fast_policy(),
-    )
-    .unwrap()
-}
-
-fn context(policy: HttpPolicy) -> DiscoveryContext {
-    DiscoveryContext::new(
-        "cudo",
-        HttpClient::new(policy).unwrap(),
-        Instant::now() + Duration::from_secs(5),
-    )
-}
-
-async fn discover(section: &BackendConfig) -> Result<Vec<Region>, ProviderError> {
-    let provider = (regionkit_cudo::DESCRIPTOR.build)(section).expect("provider builds");
-    provider.discover(&context(fast_policy())).await
-}
-
-fn find<'a>(regions: &'a [Region], id: &str) -> &'a Region {
-    regions
-        .iter()
-        .find(|r| r.id.as_str() == id)
-        .unwrap_or_else(|| panic!("{id} was not discovered"))
-}
-
 #[tokio::test]
 async fn data_centers_where_a_vm_fits_are_available_and_the_rest_limited() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
+    let regions = cudo.discover(&section(&cudo, "")).await.unwrap();
     assert_eq!(
         find(&regions, "no-luster-1").status,
         RegionStatus::Available
@@ -107,8 +69,8 @@ async fn data_centers_where_a_vm_fits_are_available_and_the_rest_limited() {
 
 #[tokio::test]
 async fn free_gpus_spread_over_hosts_do_not_make_a_data_center_available() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let cudo = cudo().await;
+    let regions = cudo.discover(&section(&cudo, "")).await.unwrap();
     assert_eq!(
         find(&regions, "gb-bournemouth-1").status,
         RegionStatus::Limited
@@ -117,8 +79,8 @@ async fn free_gpus_spread_over_hosts_do_not_make_a_data_center_available() {
 
 #[tokio::test]
 async fn a_data_center_only_the_machine_types_name_is_still_a_region() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let cudo = cudo().await;
+    let regions = cudo.discover(&section(&cudo, "")).await.unwrap();
     let kristiansand = find(&regions, "no-kristiansand-1");
     assert_eq!(kristiansand.status, RegionStatus::Available);
     let location = kristiansand.location.as_ref().unwrap();
@@ -128,8 +90,8 @@ async fn a_data_center_only_the_machine_types_name_is_still_a_region() {
 
 #[tokio::test]
 async fn the_id_prefix_gives_the_country_and_the_api_the_coordinates() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let cudo = cudo().await;
+    let regions = cudo.discover(&section(&cudo, "")).await.unwrap();
     let bournemouth = find(&regions, "gb-bournemouth-1");
     assert_eq!(
         bournemouth.display_name,
@@ -144,14 +106,14 @@ async fn the_id_prefix_gives_the_country_and_the_api_the_coordinates() {
 
 #[tokio::test]
 async fn an_unknown_project_is_rejected_in_the_aip193_form() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
     let other = section_at(
-        &emulator.endpoint("cudo"),
+        &cudo.endpoint(),
         EMULATOR_API_KEY,
         "someone-elses-project",
         "",
     );
-    let err = discover(&other).await.unwrap_err();
+    let err = cudo.discover(&other).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Rejected);
     assert_eq!(err.status, Some(404));
     assert_eq!(
@@ -162,14 +124,9 @@ async fn an_unknown_project_is_rejected_in_the_aip193_form() {
 
 #[tokio::test]
 async fn a_wrong_key_is_an_auth_error_named_by_its_grpc_code() {
-    let emulator = emulator().await;
-    let wrong = section_at(
-        &emulator.endpoint("cudo"),
-        "wrong-key",
-        EMULATOR_PROJECT_ID,
-        "",
-    );
-    let err = discover(&wrong).await.unwrap_err();
+    let cudo = cudo().await;
+    let wrong = section_at(&cudo.endpoint(), "wrong-key", EMULATOR_PROJECT_ID, "");
+    let err = cudo.discover(&wrong).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(401));
     assert!(err.message.starts_with("UNAUTHENTICATED: "), "{err}");
@@ -177,16 +134,18 @@ async fn a_wrong_key_is_an_auth_error_named_by_its_grpc_code() {
 
 #[tokio::test]
 async fn forbidden_is_an_auth_error() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always("cudo", FaultKind::Forbidden));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = cudo.discover(&section(&cudo, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert!(err.message.starts_with("PERMISSION_DENIED: "), "{err}");
 }
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::times(
         "cudo",
         FaultKind::Http429 {
@@ -195,7 +154,7 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
         1,
     ));
     let started = Instant::now();
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let regions = cudo.discover(&section(&cudo, "")).await.unwrap();
     assert!(!regions.is_empty());
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -210,7 +169,8 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
 
 #[tokio::test]
 async fn a_rate_limit_past_the_deadline_reads_the_aip193_body() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always(
         "cudo",
         FaultKind::Http429 {
@@ -218,7 +178,7 @@ async fn a_rate_limit_past_the_deadline_reads_the_aip193_body() {
         },
     ));
     let started = Instant::now();
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = cudo.discover(&section(&cudo, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
     assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
     assert!(err.message.starts_with("RESOURCE_EXHAUSTED: "), "{err}");
@@ -230,9 +190,10 @@ async fn a_rate_limit_past_the_deadline_reads_the_aip193_body() {
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported_as_unavailable() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always("cudo", FaultKind::Http500));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = cudo.discover(&section(&cudo, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(500));
     assert!(err.message.starts_with("INTERNAL: "), "{err}");
@@ -245,27 +206,30 @@ async fn server_errors_are_retried_then_reported_as_unavailable() {
 
 #[tokio::test]
 async fn service_unavailable_is_temporary() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always("cudo", FaultKind::Http503));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = cudo.discover(&section(&cudo, "")).await.unwrap_err();
     assert!(err.is_temporary());
     assert!(err.message.starts_with("UNAVAILABLE: "), "{err}");
 }
 
 #[tokio::test]
 async fn malformed_body_is_a_bad_response_naming_the_field() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always("cudo", FaultKind::Malformed));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = cudo.discover(&section(&cudo, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("dataCenters"), "{err}");
 }
 
 #[tokio::test]
 async fn truncated_body_is_reported_as_cut_off() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always("cudo", FaultKind::Truncated));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = cudo.discover(&section(&cudo, "")).await.unwrap_err();
     assert!(
         err.message.contains("cut off") || err.message.contains("truncated"),
         "{err}"
@@ -274,14 +238,15 @@ async fn truncated_body_is_reported_as_cut_off() {
 
 #[tokio::test]
 async fn oversized_body_is_refused() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always(
         "cudo",
         FaultKind::Oversized { bytes: 64 * 1024 },
     ));
-    let provider = (regionkit_cudo::DESCRIPTOR.build)(&section(&emulator, "")).unwrap();
-    let err = provider
-        .discover(&context(fast_policy().with_max_body_bytes(16 * 1024)))
+    let policy = fast_policy().with_max_body_bytes(16 * 1024);
+    let err = cudo
+        .discover_with(&section(&cudo, ""), policy)
         .await
         .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
@@ -290,23 +255,19 @@ async fn oversized_body_is_refused() {
 
 #[tokio::test]
 async fn resolution_keeps_named_regions_in_run_order() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(
-                &emulator,
-                "    regions: [\"no-*\", \"gb-*\", us-carlsbad-1]\n",
-            )],
+    let cudo = cudo().await;
+    let report = cudo
+        .resolve(
+            section(&cudo, "    regions: [\"no-*\", \"gb-*\", us-carlsbad-1]\n"),
             &ResolveOptions::default().with_run_regions(
                 "--region",
                 vec!["US-CARLSBAD-1".into(), "no-luster-1".into()],
             ),
         )
-        .await
-        .remove(0);
+        .await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let resolution = report.resolution.unwrap();
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["us-carlsbad-1", "no-luster-1"]);
     assert_eq!(resolution.source, Source::Live);
     assert!(resolution.new.is_empty(), "{:?}", resolution.new);
@@ -314,14 +275,13 @@ async fn resolution_keeps_named_regions_in_run_order() {
 
 #[tokio::test]
 async fn unknown_backend_region_suggests_the_nearest_real_one() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [no-luster-2]\n")],
+    let cudo = cudo().await;
+    let report = cudo
+        .resolve(
+            section(&cudo, "    regions: [no-luster-2]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::UnknownRegion { suggestions, .. }) => {
             assert_eq!(suggestions[0], "no-luster-1")
@@ -339,7 +299,7 @@ async fn an_unreachable_api_degrades_to_the_labelled_fallback() {
         EMULATOR_PROJECT_ID,
         "",
     );
-    let report = kit()
+    let report = kit(&regionkit_cudo::DESCRIPTOR)
         .resolve_sections(vec![section], &ResolveOptions::default())
         .await
         .remove(0);
@@ -362,12 +322,12 @@ async fn an_unreachable_api_degrades_to_the_labelled_fallback() {
 
 #[tokio::test]
 async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always("cudo", FaultKind::Http503));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = cudo
+        .resolve(section(&cudo, ""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(resolution.live_error.is_some());
@@ -375,12 +335,12 @@ async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
 
 #[tokio::test]
 async fn an_empty_data_center_list_is_never_an_empty_success() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always("cudo", FaultKind::Empty));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = cudo
+        .resolve(section(&cudo, ""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(!resolution.regions.is_empty());
@@ -388,12 +348,12 @@ async fn an_empty_data_center_list_is_never_an_empty_success() {
 
 #[tokio::test]
 async fn rejected_credentials_get_no_fallback() {
-    let emulator = emulator().await;
+    let cudo = cudo().await;
+    let emulator = cudo.emulator();
     emulator.set_fault(Fault::always("cudo", FaultKind::Unauthorized));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = cudo
+        .resolve(section(&cudo, ""), &ResolveOptions::default())
+        .await;
     assert!(report.resolution.is_none());
     let message = report.error.unwrap().to_string();
     assert!(message.starts_with("cudo: auth"), "{message}");
@@ -402,15 +362,12 @@ async fn rejected_credentials_get_no_fallback() {
 #[tokio::test]
 async fn the_api_key_never_appears_in_debug_or_errors() {
     let canary = "canary-93ac4f-cudo-key";
-    let emulator = emulator().await;
-    let section = section_at(&emulator.endpoint("cudo"), canary, EMULATOR_PROJECT_ID, "");
-    let provider = (regionkit_cudo::DESCRIPTOR.build)(&section).unwrap();
+    let cudo = cudo().await;
+    let section = section_at(&cudo.endpoint(), canary, EMULATOR_PROJECT_ID, "");
+    let provider = cudo.provider(&section);
     assert!(!format!("{section:?}").contains(canary));
     assert!(!format!("{provider:?}").contains(canary));
-    let report = kit()
-        .resolve_sections(vec![section], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = cudo.resolve(section, &ResolveOptions::default()).await;
     let error = report.error.unwrap();
     assert!(!error.to_string().contains(canary));
     assert!(!format!("{error:?}").contains(canary));
@@ -418,14 +375,7 @@ async fn the_api_key_never_appears_in_debug_or_errors() {
 
 #[tokio::test]
 async fn a_missing_project_id_names_the_field_and_the_fix() {
-    let section = Config::from_yaml(
-        "backends: [{type: cudo, creds: {type: api_key, api_key: k}}]",
-        None,
-        None,
-    )
-    .unwrap()
-    .backends
-    .remove(0);
+    let section = section_from_yaml("backends: [{type: cudo, creds: {type: api_key, api_key: k}}]");
     let message = (regionkit_cudo::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();
@@ -437,10 +387,7 @@ async fn a_missing_project_id_names_the_field_and_the_fix() {
 
 #[tokio::test]
 async fn missing_creds_name_the_field_and_the_fix() {
-    let section = Config::from_yaml("backends: [{type: cudo, project_id: p}]", None, None)
-        .unwrap()
-        .backends
-        .remove(0);
+    let section = section_from_yaml("backends: [{type: cudo, project_id: p}]");
     let message = (regionkit_cudo::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();

@@ -2,72 +2,27 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use regionkit_core::{
-    BackendConfig, Config, DiscoveryContext, Error, HttpClient, HttpPolicy, ProviderError,
-    ProviderErrorKind, Region, RegionKit, RegionProvider, RegionStatus, Registry, ResolveOptions,
-    Source,
-};
+use regionkit_core::{Error, ProviderErrorKind, Region, RegionStatus, ResolveOptions, Source};
 use regionkit_datacrunch::emulator::{EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET};
-use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_emulator::{Fault, FaultKind};
+use regionkit_testkit::{fast_policy, kept_ids, section_at, section_from_yaml, BackendHarness};
 
 const TOKEN: &str = "POST /oauth2/token";
 const LOCATIONS: &str = "GET /locations";
 const AVAILABILITY: &str = "GET /instance-availability";
 
-fn fast_policy() -> HttpPolicy {
-    HttpPolicy::default()
-        .with_request_timeout(Duration::from_secs(2))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
+/// Verda's client credentials: the emulator's client id with `secret`.
+fn creds(secret: &str) -> String {
+    format!("{{type: api_key, client_id: {EMULATOR_CLIENT_ID}, client_secret: {secret}}}")
 }
 
-async fn emulator() -> EmulatorHandle {
-    Emulator::new()
-        .only(["datacrunch"])
-        .start()
+/// DataCrunch behind its emulator, with the client credentials the emulator accepts.
+async fn datacrunch() -> BackendHarness {
+    BackendHarness::start(&regionkit_datacrunch::DESCRIPTOR)
         .await
-        .expect("emulator starts")
-}
-
-fn section_with(emulator: &EmulatorHandle, kind: &str, secret: &str, extra: &str) -> BackendConfig {
-    let yaml = format!(
-        "backends:\n  - type: {kind}\n    creds: {{type: api_key, client_id: {EMULATOR_CLIENT_ID}, client_secret: {secret}}}\n    endpoint: {}\n{extra}",
-        emulator.endpoint("datacrunch")
-    );
-    Config::from_yaml(&yaml, None, None)
-        .expect("config parses")
-        .backends
-        .remove(0)
-}
-
-fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
-    section_with(emulator, "datacrunch", EMULATOR_CLIENT_SECRET, extra)
-}
-
-fn kit() -> RegionKit {
-    RegionKit::new(
-        Registry::from_descriptors([&regionkit_datacrunch::DESCRIPTOR]).unwrap(),
-        fast_policy(),
-    )
-    .unwrap()
-}
-
-fn provider(section: &BackendConfig) -> Arc<dyn RegionProvider> {
-    (regionkit_datacrunch::DESCRIPTOR.build)(section).expect("provider builds")
-}
-
-fn context(policy: HttpPolicy) -> DiscoveryContext {
-    DiscoveryContext::new(
-        "datacrunch",
-        HttpClient::new(policy).unwrap(),
-        Instant::now() + Duration::from_secs(5),
-    )
-}
-
-async fn discover(section: &BackendConfig) -> Result<Vec<Region>, ProviderError> {
-    provider(section).discover(&context(fast_policy())).await
+        .with_creds(creds(EMULATOR_CLIENT_SECRET))
 }
 
 fn status_of(regions: &[Region], id: &str) -> Option<RegionStatus> {
@@ -79,8 +34,8 @@ fn status_of(regions: &[Region], id: &str) -> Option<RegionStatus> {
 
 #[tokio::test]
 async fn locations_with_capacity_are_available_and_the_rest_limited() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let datacrunch = datacrunch().await;
+    let regions = datacrunch.discover(&datacrunch.section("")).await.unwrap();
     let ids: Vec<_> = regions.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["FIN-01", "FIN-02", "FIN-03", "ICE-01"]);
     assert_eq!(status_of(&regions, "FIN-01"), Some(RegionStatus::Available));
@@ -95,8 +50,9 @@ async fn locations_with_capacity_are_available_and_the_rest_limited() {
 
 #[tokio::test]
 async fn spot_only_capacity_makes_a_location_available() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
+    let regions = datacrunch.discover(&datacrunch.section("")).await.unwrap();
     // ICE-01 is absent from the on-demand answer and has CPU instances as spot.
     assert_eq!(status_of(&regions, "ICE-01"), Some(RegionStatus::Available));
     assert_eq!(emulator.path_count("datacrunch", AVAILABILITY), 2);
@@ -104,35 +60,35 @@ async fn spot_only_capacity_makes_a_location_available() {
 
 #[tokio::test]
 async fn one_token_exchange_serves_concurrent_calls_and_later_discoveries() {
-    let emulator = emulator().await;
-    let provider = provider(&section(&emulator, ""));
-    provider.discover(&context(fast_policy())).await.unwrap();
-    provider.discover(&context(fast_policy())).await.unwrap();
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
+    let provider = datacrunch.provider(&datacrunch.section(""));
+    provider.discover(&datacrunch.context()).await.unwrap();
+    provider.discover(&datacrunch.context()).await.unwrap();
     assert_eq!(emulator.path_count("datacrunch", TOKEN), 1);
     assert_eq!(emulator.path_count("datacrunch", LOCATIONS), 2);
 }
 
 #[tokio::test]
 async fn a_token_refused_with_401_is_replaced_once_and_the_call_repeated() {
-    let emulator = emulator().await;
-    let provider = provider(&section(&emulator, ""));
-    provider.discover(&context(fast_policy())).await.unwrap();
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
+    let provider = datacrunch.provider(&datacrunch.section(""));
+    provider.discover(&datacrunch.context()).await.unwrap();
     emulator.set_fault(Fault::times("datacrunch", FaultKind::Unauthorized, 1));
-    let regions = provider.discover(&context(fast_policy())).await.unwrap();
+    let regions = provider.discover(&datacrunch.context()).await.unwrap();
     assert_eq!(regions.len(), 4);
     assert_eq!(emulator.path_count("datacrunch", TOKEN), 2);
 }
 
 #[tokio::test]
 async fn a_401_that_outlives_a_new_token_is_an_auth_error_not_a_loop() {
-    let emulator = emulator().await;
-    let provider = provider(&section(&emulator, ""));
-    provider.discover(&context(fast_policy())).await.unwrap();
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
+    let provider = datacrunch.provider(&datacrunch.section(""));
+    provider.discover(&datacrunch.context()).await.unwrap();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Unauthorized));
-    let err = provider
-        .discover(&context(fast_policy()))
-        .await
-        .unwrap_err();
+    let err = provider.discover(&datacrunch.context()).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(401));
     assert!(
@@ -143,9 +99,10 @@ async fn a_401_that_outlives_a_new_token_is_an_auth_error_not_a_loop() {
 
 #[tokio::test]
 async fn a_wrong_client_secret_is_an_auth_error_from_the_token_exchange() {
-    let emulator = emulator().await;
-    let wrong = section_with(&emulator, "datacrunch", "wrong-secret", "");
-    let err = discover(&wrong).await.unwrap_err();
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
+    let wrong = datacrunch.section_with_creds(&creds("wrong-secret"), "");
+    let err = datacrunch.discover(&wrong).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(401));
     assert!(
@@ -157,9 +114,13 @@ async fn a_wrong_client_secret_is_an_auth_error_from_the_token_exchange() {
 
 #[tokio::test]
 async fn forbidden_is_an_auth_error_with_verdas_code() {
-    let emulator = emulator().await;
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Forbidden));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = datacrunch
+        .discover(&datacrunch.section(""))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(403));
     assert!(err.message.contains("forbidden_action"), "{err}");
@@ -167,7 +128,8 @@ async fn forbidden_is_an_auth_error_with_verdas_code() {
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let emulator = emulator().await;
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
     emulator.set_fault(Fault::times(
         "datacrunch",
         FaultKind::Http429 {
@@ -176,7 +138,7 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
         1,
     ));
     let started = Instant::now();
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let regions = datacrunch.discover(&datacrunch.section("")).await.unwrap();
     assert_eq!(regions.len(), 4);
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -191,7 +153,8 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
 
 #[tokio::test]
 async fn retry_after_past_the_deadline_is_not_waited_for() {
-    let emulator = emulator().await;
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
     emulator.set_fault(Fault::always(
         "datacrunch",
         FaultKind::Http429 {
@@ -199,7 +162,10 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
         },
     ));
     let started = Instant::now();
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = datacrunch
+        .discover(&datacrunch.section(""))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
     assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
     assert!(
@@ -210,9 +176,13 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported_as_unavailable() {
-    let emulator = emulator().await;
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Http500));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = datacrunch
+        .discover(&datacrunch.section(""))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(500));
     assert!(err.message.contains("server_error"), "{err}");
@@ -225,14 +195,12 @@ async fn server_errors_are_retried_then_reported_as_unavailable() {
 
 #[tokio::test]
 async fn service_unavailable_is_a_temporary_error_with_verdas_code() {
-    let emulator = emulator().await;
-    let provider = provider(&section(&emulator, ""));
-    provider.discover(&context(fast_policy())).await.unwrap();
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
+    let provider = datacrunch.provider(&datacrunch.section(""));
+    provider.discover(&datacrunch.context()).await.unwrap();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Http503));
-    let err = provider
-        .discover(&context(fast_policy()))
-        .await
-        .unwrap_err();
+    let err = provider.discover(&datacrunch.context()).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(503));
     assert!(err.is_temporary());
@@ -241,16 +209,10 @@ async fn service_unavailable_is_a_temporary_error_with_verdas_code() {
 
 #[tokio::test]
 async fn a_wrong_endpoint_path_is_rejected_as_not_found() {
-    let emulator = emulator().await;
-    let yaml = format!(
-        "backends:\n  - type: datacrunch\n    creds: {{type: api_key, client_id: {EMULATOR_CLIENT_ID}, client_secret: {EMULATOR_CLIENT_SECRET}}}\n    endpoint: {}/v2\n",
-        emulator.endpoint("datacrunch")
-    );
-    let section = Config::from_yaml(&yaml, None, None)
-        .unwrap()
-        .backends
-        .remove(0);
-    let err = discover(&section).await.unwrap_err();
+    let datacrunch = datacrunch().await;
+    let endpoint = format!("{}/v2", datacrunch.endpoint());
+    let section = section_at("datacrunch", &endpoint, &creds(EMULATOR_CLIENT_SECRET), "");
+    let err = datacrunch.discover(&section).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Rejected);
     assert_eq!(err.status, Some(404));
     assert!(err.message.contains("not_found"), "{err}");
@@ -258,37 +220,37 @@ async fn a_wrong_endpoint_path_is_rejected_as_not_found() {
 
 #[tokio::test]
 async fn a_malformed_token_answer_names_the_missing_field() {
-    let emulator = emulator().await;
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Malformed));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = datacrunch
+        .discover(&datacrunch.section(""))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("access_token"), "{err}");
 }
 
 #[tokio::test]
 async fn a_malformed_location_list_is_a_bad_response() {
-    let emulator = emulator().await;
-    let provider = provider(&section(&emulator, ""));
-    provider.discover(&context(fast_policy())).await.unwrap();
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
+    let provider = datacrunch.provider(&datacrunch.section(""));
+    provider.discover(&datacrunch.context()).await.unwrap();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Malformed));
-    let err = provider
-        .discover(&context(fast_policy()))
-        .await
-        .unwrap_err();
+    let err = provider.discover(&datacrunch.context()).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("expected a sequence"), "{err}");
 }
 
 #[tokio::test]
 async fn truncated_body_is_reported_as_cut_off() {
-    let emulator = emulator().await;
-    let provider = provider(&section(&emulator, ""));
-    provider.discover(&context(fast_policy())).await.unwrap();
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
+    let provider = datacrunch.provider(&datacrunch.section(""));
+    provider.discover(&datacrunch.context()).await.unwrap();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Truncated));
-    let err = provider
-        .discover(&context(fast_policy()))
-        .await
-        .unwrap_err();
+    let err = provider.discover(&datacrunch.context()).await.unwrap_err();
     assert!(
         err.message.contains("cut off") || err.message.contains("truncated"),
         "{err}"
@@ -297,13 +259,15 @@ async fn truncated_body_is_reported_as_cut_off() {
 
 #[tokio::test]
 async fn oversized_body_is_refused() {
-    let emulator = emulator().await;
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
     emulator.set_fault(Fault::always(
         "datacrunch",
         FaultKind::Oversized { bytes: 64 * 1024 },
     ));
-    let err = provider(&section(&emulator, ""))
-        .discover(&context(fast_policy().with_max_body_bytes(16 * 1024)))
+    let policy = fast_policy().with_max_body_bytes(16 * 1024);
+    let err = datacrunch
+        .discover_with(&datacrunch.section(""), policy)
         .await
         .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
@@ -312,18 +276,17 @@ async fn oversized_body_is_refused() {
 
 #[tokio::test]
 async fn resolution_keeps_named_regions_in_run_order() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [\"FIN-*\", ICE-01]\n")],
+    let datacrunch = datacrunch().await;
+    let report = datacrunch
+        .resolve(
+            datacrunch.section("    regions: [\"FIN-*\", ICE-01]\n"),
             &ResolveOptions::default()
                 .with_run_regions("--region", vec!["ice-01".into(), "FIN-02".into()]),
         )
-        .await
-        .remove(0);
+        .await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let resolution = report.resolution.unwrap();
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["ICE-01", "FIN-02"]);
     assert_eq!(resolution.source, Source::Live);
     assert!(resolution.new.is_empty(), "{:?}", resolution.new);
@@ -331,19 +294,18 @@ async fn resolution_keeps_named_regions_in_run_order() {
 
 #[tokio::test]
 async fn the_verda_alias_resolves_through_the_same_backend() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section_with(
-                &emulator,
+    let datacrunch = datacrunch().await;
+    let report = datacrunch
+        .resolve(
+            section_at(
                 "verda",
-                EMULATOR_CLIENT_SECRET,
+                &datacrunch.endpoint(),
+                &creds(EMULATOR_CLIENT_SECRET),
                 "    regions: [FIN-01]\n",
-            )],
+            ),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     assert_eq!(report.backend, "datacrunch");
     let resolution = report.resolution.unwrap();
     assert_eq!(resolution.source, Source::Live);
@@ -352,14 +314,13 @@ async fn the_verda_alias_resolves_through_the_same_backend() {
 
 #[tokio::test]
 async fn unknown_backend_region_suggests_the_nearest_real_one() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [FIN-3]\n")],
+    let datacrunch = datacrunch().await;
+    let report = datacrunch
+        .resolve(
+            datacrunch.section("    regions: [FIN-3]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::UnknownRegion { suggestions, .. }) => assert_eq!(suggestions[0], "FIN-03"),
         other => panic!("expected an unknown-region error, got {other:?}"),
@@ -368,12 +329,12 @@ async fn unknown_backend_region_suggests_the_nearest_real_one() {
 
 #[tokio::test]
 async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
-    let emulator = emulator().await;
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Http503));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = datacrunch
+        .resolve(datacrunch.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(resolution.live_error.is_some());
@@ -386,12 +347,12 @@ async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
 
 #[tokio::test]
 async fn an_empty_location_list_is_never_an_empty_success() {
-    let emulator = emulator().await;
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Empty));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = datacrunch
+        .resolve(datacrunch.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(!resolution.regions.is_empty());
@@ -399,12 +360,12 @@ async fn an_empty_location_list_is_never_an_empty_success() {
 
 #[tokio::test]
 async fn rejected_credentials_get_no_fallback() {
-    let emulator = emulator().await;
+    let datacrunch = datacrunch().await;
+    let emulator = datacrunch.emulator();
     emulator.set_fault(Fault::always("datacrunch", FaultKind::Unauthorized));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = datacrunch
+        .resolve(datacrunch.section(""), &ResolveOptions::default())
+        .await;
     assert!(report.resolution.is_none());
     let message = report.error.unwrap().to_string();
     assert!(message.starts_with("datacrunch: auth"), "{message}");
@@ -413,15 +374,14 @@ async fn rejected_credentials_get_no_fallback() {
 #[tokio::test]
 async fn the_client_secret_never_appears_in_debug_or_errors() {
     let canary = "canary-5d21e8-verda-secret";
-    let emulator = emulator().await;
-    let section = section_with(&emulator, "datacrunch", canary, "");
-    let provider = provider(&section);
+    let datacrunch = datacrunch().await;
+    let section = datacrunch.section_with_creds(&creds(canary), "");
+    let provider = datacrunch.provider(&section);
     assert!(!format!("{section:?}").contains(canary));
     assert!(!format!("{provider:?}").contains(canary));
-    let report = kit()
-        .resolve_sections(vec![section], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = datacrunch
+        .resolve(section, &ResolveOptions::default())
+        .await;
     let error = report.error.unwrap();
     assert!(!error.to_string().contains(canary));
     assert!(!format!("{error:?}").contains(canary));
@@ -429,10 +389,7 @@ async fn the_client_secret_never_appears_in_debug_or_errors() {
 
 #[tokio::test]
 async fn missing_creds_name_the_field_and_the_fix() {
-    let section = Config::from_yaml("backends: [{type: verda}]", None, None)
-        .unwrap()
-        .backends
-        .remove(0);
+    let section = section_from_yaml("backends: [{type: verda}]");
     let message = (regionkit_datacrunch::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();

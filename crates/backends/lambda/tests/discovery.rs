@@ -4,62 +4,23 @@
 
 use std::time::{Duration, Instant};
 
-use regionkit_core::{
-    BackendConfig, Config, DiscoveryContext, Error, HttpClient, HttpPolicy, ProviderErrorKind,
-    RegionKit, RegionStatus, Registry, ResolveOptions, Source,
-};
-use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_core::{Error, ProviderErrorKind, RegionStatus, ResolveOptions, Source};
+use regionkit_emulator::{Fault, FaultKind};
 use regionkit_lambda::emulator::EMULATOR_API_KEY;
+use regionkit_testkit::{api_key_creds, fast_policy, kept_ids, section_from_yaml, BackendHarness};
 
-fn fast_policy() -> HttpPolicy {
-    HttpPolicy::default()
-        .with_request_timeout(Duration::from_secs(2))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
-}
-
-async fn emulator() -> EmulatorHandle {
-    Emulator::new()
-        .only(["lambda"])
-        .start()
+/// Lambda behind its emulator, with the key the emulator accepts.
+async fn lambda() -> BackendHarness {
+    BackendHarness::start(&regionkit_lambda::DESCRIPTOR)
         .await
-        .expect("emulator starts")
-}
-
-fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
-    let yaml = format!(
-        "backends:\n  - type: lambda\n    creds: {{type: api_key, api_key: {EMULATOR_API_KEY}}}\n    endpoint: {}\n{extra}",
-        emulator.endpoint("lambda")
-    );
-    Config::from_yaml(&yaml, None, None)
-        .expect("config parses")
-        .backends
-        .remove(0)
-}
-
-fn kit() -> RegionKit {
-    RegionKit::new(
-        Registry::from_descriptors([&regionkit_lambda::DESCRIPTOR]).unwrap(),
-        fast_policy(),
-    )
-    .unwrap()
-}
-
-async fn discover(
-    section: &BackendConfig,
-) -> Result<Vec<regionkit_core::Region>, regionkit_core::ProviderError> {
-    let provider = (regionkit_lambda::DESCRIPTOR.build)(section).expect("provider builds");
-    let ctx = DiscoveryContext::new(
-        "lambda",
-        HttpClient::new(fast_policy()).unwrap(),
-        Instant::now() + Duration::from_secs(5),
-    );
-    provider.discover(&ctx).await
+        .with_creds(api_key_creds(EMULATOR_API_KEY))
 }
 
 #[tokio::test]
 async fn regions_with_capacity_are_available_and_the_rest_limited() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
+    let regions = lambda.discover(&lambda.section("")).await.unwrap();
     let status = |id: &str| {
         regions
             .iter()
@@ -90,16 +51,9 @@ async fn regions_with_capacity_are_available_and_the_rest_limited() {
 
 #[tokio::test]
 async fn a_wrong_key_is_an_auth_error_with_lambdas_code() {
-    let emulator = emulator().await;
-    let yaml = format!(
-        "backends:\n  - type: lambda\n    creds: {{type: api_key, api_key: wrong-key}}\n    endpoint: {}\n",
-        emulator.endpoint("lambda")
-    );
-    let wrong = Config::from_yaml(&yaml, None, None)
-        .unwrap()
-        .backends
-        .remove(0);
-    let err = discover(&wrong).await.unwrap_err();
+    let lambda = lambda().await;
+    let wrong = lambda.section_with_creds(&api_key_creds("wrong-key"), "");
+    let err = lambda.discover(&wrong).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(401));
     assert!(err.message.contains("global/invalid-api-key"), "{err}");
@@ -107,7 +61,8 @@ async fn a_wrong_key_is_an_auth_error_with_lambdas_code() {
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let emulator = emulator().await;
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
     emulator.set_fault(Fault::times(
         "lambda",
         FaultKind::Http429 {
@@ -116,7 +71,7 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
         1,
     ));
     let started = Instant::now();
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let regions = lambda.discover(&lambda.section("")).await.unwrap();
     assert!(!regions.is_empty());
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -131,7 +86,8 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
 
 #[tokio::test]
 async fn retry_after_past_the_deadline_is_not_waited_for() {
-    let emulator = emulator().await;
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
     emulator.set_fault(Fault::always(
         "lambda",
         FaultKind::Http429 {
@@ -139,7 +95,7 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
         },
     ));
     let started = Instant::now();
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = lambda.discover(&lambda.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
     assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
     assert!(
@@ -150,9 +106,10 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported_as_unavailable() {
-    let emulator = emulator().await;
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
     emulator.set_fault(Fault::always("lambda", FaultKind::Http500));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = lambda.discover(&lambda.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(500));
     assert!(err.is_temporary());
@@ -165,9 +122,10 @@ async fn server_errors_are_retried_then_reported_as_unavailable() {
 
 #[tokio::test]
 async fn malformed_body_is_a_bad_response() {
-    let emulator = emulator().await;
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
     emulator.set_fault(Fault::always("lambda", FaultKind::Malformed));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = lambda.discover(&lambda.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(
         err.message.contains("data"),
@@ -177,9 +135,10 @@ async fn malformed_body_is_a_bad_response() {
 
 #[tokio::test]
 async fn truncated_body_is_reported_as_cut_off() {
-    let emulator = emulator().await;
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
     emulator.set_fault(Fault::always("lambda", FaultKind::Truncated));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = lambda.discover(&lambda.section("")).await.unwrap_err();
     assert!(
         err.message.contains("cut off") || err.message.contains("truncated"),
         "{err}"
@@ -188,38 +147,36 @@ async fn truncated_body_is_reported_as_cut_off() {
 
 #[tokio::test]
 async fn oversized_body_is_refused() {
-    let emulator = emulator().await;
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
     emulator.set_fault(Fault::always(
         "lambda",
         FaultKind::Oversized { bytes: 64 * 1024 },
     ));
-    let provider = (regionkit_lambda::DESCRIPTOR.build)(&section(&emulator, "")).unwrap();
-    let http = HttpClient::new(fast_policy().with_max_body_bytes(16 * 1024)).unwrap();
-    let ctx = DiscoveryContext::new("lambda", http, Instant::now() + Duration::from_secs(5));
-    let err = provider.discover(&ctx).await.unwrap_err();
+    let policy = fast_policy().with_max_body_bytes(16 * 1024);
+    let err = lambda
+        .discover_with(&lambda.section(""), policy)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("limit"), "{err}");
 }
 
 #[tokio::test]
 async fn resolution_keeps_named_regions_in_order_and_reports_new_ones() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(
-                &emulator,
-                "    regions: [\"us-*\", europe-central-1]\n",
-            )],
+    let lambda = lambda().await;
+    let report = lambda
+        .resolve(
+            lambda.section("    regions: [\"us-*\", europe-central-1]\n"),
             &ResolveOptions::default().with_run_regions(
                 "--region",
                 vec!["EUROPE-CENTRAL-1".into(), "us-east-1".into()],
             ),
         )
-        .await
-        .remove(0);
+        .await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let resolution = report.resolution.unwrap();
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["europe-central-1", "us-east-1"]);
     assert_eq!(resolution.source, Source::Live);
     assert!(resolution
@@ -230,14 +187,13 @@ async fn resolution_keeps_named_regions_in_order_and_reports_new_ones() {
 
 #[tokio::test]
 async fn unknown_backend_region_suggests_the_nearest_real_one() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [us-east-7]\n")],
+    let lambda = lambda().await;
+    let report = lambda
+        .resolve(
+            lambda.section("    regions: [us-east-7]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::UnknownRegion { suggestions, .. }) => assert_eq!(suggestions[0], "us-east-1"),
         other => panic!("expected an unknown-region error, got {other:?}"),
@@ -246,12 +202,12 @@ async fn unknown_backend_region_suggests_the_nearest_real_one() {
 
 #[tokio::test]
 async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
-    let emulator = emulator().await;
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
     emulator.set_fault(Fault::always("lambda", FaultKind::Http503));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = lambda
+        .resolve(lambda.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(resolution.live_error.is_some());
@@ -264,12 +220,12 @@ async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
 
 #[tokio::test]
 async fn an_empty_region_list_is_never_an_empty_success() {
-    let emulator = emulator().await;
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
     emulator.set_fault(Fault::always("lambda", FaultKind::Empty));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = lambda
+        .resolve(lambda.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(!resolution.regions.is_empty());
@@ -277,12 +233,12 @@ async fn an_empty_region_list_is_never_an_empty_success() {
 
 #[tokio::test]
 async fn rejected_credentials_get_no_fallback() {
-    let emulator = emulator().await;
+    let lambda = lambda().await;
+    let emulator = lambda.emulator();
     emulator.set_fault(Fault::always("lambda", FaultKind::Unauthorized));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = lambda
+        .resolve(lambda.section(""), &ResolveOptions::default())
+        .await;
     assert!(report.resolution.is_none());
     let message = report.error.unwrap().to_string();
     assert!(message.starts_with("lambda: auth"), "{message}");
@@ -291,22 +247,12 @@ async fn rejected_credentials_get_no_fallback() {
 #[tokio::test]
 async fn the_api_key_never_appears_in_debug_or_errors() {
     let canary = "canary-7f3a9c-lambda-key";
-    let emulator = emulator().await;
-    let yaml = format!(
-        "backends:\n  - type: lambda\n    creds: {{type: api_key, api_key: {canary}}}\n    endpoint: {}\n",
-        emulator.endpoint("lambda")
-    );
-    let section = Config::from_yaml(&yaml, None, None)
-        .unwrap()
-        .backends
-        .remove(0);
-    let provider = (regionkit_lambda::DESCRIPTOR.build)(&section).unwrap();
+    let lambda = lambda().await;
+    let section = lambda.section_with_creds(&api_key_creds(canary), "");
+    let provider = lambda.provider(&section);
     assert!(!format!("{section:?}").contains(canary));
     assert!(!format!("{provider:?}").contains(canary));
-    let report = kit()
-        .resolve_sections(vec![section], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = lambda.resolve(section, &ResolveOptions::default()).await;
     let error = report.error.unwrap();
     assert!(!error.to_string().contains(canary));
     assert!(!format!("{error:?}").contains(canary));
@@ -314,10 +260,7 @@ async fn the_api_key_never_appears_in_debug_or_errors() {
 
 #[tokio::test]
 async fn missing_creds_name_the_field_and_the_fix() {
-    let section = Config::from_yaml("backends: [{type: lambda}]", None, None)
-        .unwrap()
-        .backends
-        .remove(0);
+    let section = section_from_yaml("backends: [{type: lambda}]");
     let message = (regionkit_lambda::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();

@@ -9,27 +9,19 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use regionkit_core::{
-    BackendConfig, Config, DiscoveryContext, Error, ExclusionReason, HttpClient, HttpPolicy,
-    ProviderErrorKind, Region, RegionKit, RegionStatus, Registry, ResolveOptions, Source,
+    BackendConfig, Error, ExclusionReason, ProviderErrorKind, RegionStatus, ResolveOptions, Source,
 };
-use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_emulator::{Fault, FaultKind};
 use regionkit_oci::emulator::{
     emulator_key_id, EMULATOR_FINGERPRINT, EMULATOR_KEY_PEM, EMULATOR_TENANCY, EMULATOR_USER,
 };
 use regionkit_oci::RequestSigner;
+use regionkit_testkit::{fast_policy, find, kept_ids, section_from_yaml, BackendHarness};
 
-fn fast_policy() -> HttpPolicy {
-    HttpPolicy::default()
-        .with_request_timeout(Duration::from_secs(2))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
-}
-
-async fn emulator() -> EmulatorHandle {
-    Emulator::new()
-        .only(["oci"])
-        .start()
-        .await
-        .expect("emulator starts")
+/// OCI behind its emulator. Its sections are written here: OCI's credentials are a block
+/// with the private key inside.
+async fn oci() -> BackendHarness {
+    BackendHarness::start(&regionkit_oci::DESCRIPTOR).await
 }
 
 /// The key as a YAML block scalar, indented under `creds`.
@@ -40,26 +32,23 @@ fn key_block(pem: &str) -> String {
 }
 
 fn section_with(
-    emulator: &EmulatorHandle,
+    oci: &BackendHarness,
     tenancy: &str,
     fingerprint: &str,
     key_content: &str,
     extra: &str,
 ) -> BackendConfig {
-    let yaml = format!(
+    section_from_yaml(&format!(
         "backends:\n  - type: oci\n    creds:\n      type: client\n      user: {EMULATOR_USER}\n      tenancy: {tenancy}\n      fingerprint: \"{fingerprint}\"\n      region: us-ashburn-1\n      key_content: |\n{}    endpoint: {}\n{extra}",
         key_block(key_content),
-        emulator.endpoint("oci")
-    );
-    Config::from_yaml(&yaml, None, None)
-        .expect("config parses")
-        .backends
-        .remove(0)
+        oci.endpoint()
+    ))
 }
 
-fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
+/// A section with the user, tenancy and key the emulator accepts.
+fn section(oci: &BackendHarness, extra: &str) -> BackendConfig {
     section_with(
-        emulator,
+        oci,
         EMULATOR_TENANCY,
         EMULATOR_FINGERPRINT,
         EMULATOR_KEY_PEM,
@@ -67,44 +56,13 @@ fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
     )
 }
 
-fn kit() -> RegionKit {
-    RegionKit::new(
-        Registry::from_descriptors([&regionkit_oci::DESCRIPTOR]).unwrap(),
-        fast_policy(),
-    )
-    .unwrap()
-}
-
-async fn discover(section: &BackendConfig) -> Result<Vec<Region>, regionkit_core::ProviderError> {
-    discover_with(section, fast_policy()).await
-}
-
-async fn discover_with(
-    section: &BackendConfig,
-    policy: HttpPolicy,
-) -> Result<Vec<Region>, regionkit_core::ProviderError> {
-    let provider = (regionkit_oci::DESCRIPTOR.build)(section).expect("provider builds");
-    let ctx = DiscoveryContext::new(
-        "oci",
-        HttpClient::new(policy).unwrap(),
-        Instant::now() + Duration::from_secs(5),
-    );
-    provider.discover(&ctx).await
-}
-
-fn find<'a>(regions: &'a [Region], id: &str) -> &'a Region {
-    regions
-        .iter()
-        .find(|r| r.id.as_str() == id)
-        .unwrap_or_else(|| panic!("{id} was not discovered"))
-}
-
 const SUBSCRIPTIONS_PATH: &str = "GET /20160918/tenancies/ocid1.tenancy.oc1..aaaaaaaaemu4regionkit7tenancy2q5x3v6n8b4m1k9j7h5g3f2d4s6a8z/regionSubscriptions";
 
 #[tokio::test]
 async fn ready_subscriptions_are_available_and_in_progress_ones_not_enabled() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let oci = oci().await;
+    let emulator = oci.emulator();
+    let regions = oci.discover(&section(&oci, "")).await.unwrap();
     assert_eq!(
         find(&regions, "us-ashburn-1").status,
         RegionStatus::Available
@@ -127,8 +85,8 @@ async fn ready_subscriptions_are_available_and_in_progress_ones_not_enabled() {
 
 #[tokio::test]
 async fn realm_regions_without_a_subscription_are_not_enabled() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let oci = oci().await;
+    let regions = oci.discover(&section(&oci, "")).await.unwrap();
     assert_eq!(regions.len(), 46, "every region of the commercial realm");
     assert_eq!(
         find(&regions, "eu-milan-1").status,
@@ -142,8 +100,8 @@ async fn realm_regions_without_a_subscription_are_not_enabled() {
 
 #[tokio::test]
 async fn the_home_region_is_marked_in_its_display_name() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let oci = oci().await;
+    let regions = oci.discover(&section(&oci, "")).await.unwrap();
     assert_eq!(
         find(&regions, "us-ashburn-1").display_name,
         "Ashburn, US (home region)"
@@ -156,8 +114,8 @@ async fn the_home_region_is_marked_in_its_display_name() {
 
 #[tokio::test]
 async fn regions_carry_country_city_and_continent() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let oci = oci().await;
+    let regions = oci.discover(&section(&oci, "")).await.unwrap();
     let frankfurt = find(&regions, "eu-frankfurt-1").location.clone().unwrap();
     assert_eq!(frankfurt.country.as_deref(), Some("DE"));
     assert_eq!(frankfurt.city.as_deref(), Some("Frankfurt"));
@@ -166,15 +124,15 @@ async fn regions_carry_country_city_and_continent() {
 
 #[tokio::test]
 async fn a_fingerprint_the_tenancy_does_not_know_is_not_authenticated() {
-    let emulator = emulator().await;
+    let oci = oci().await;
     let wrong = section_with(
-        &emulator,
+        &oci,
         EMULATOR_TENANCY,
         "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff",
         EMULATOR_KEY_PEM,
         "",
     );
-    let err = discover(&wrong).await.unwrap_err();
+    let err = oci.discover(&wrong).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(401));
     assert!(err.message.contains("NotAuthenticated"), "{err}");
@@ -183,8 +141,8 @@ async fn a_fingerprint_the_tenancy_does_not_know_is_not_authenticated() {
 
 #[tokio::test]
 async fn a_signed_request_for_another_tenancy_is_not_authorized_or_not_found() {
-    let emulator = emulator().await;
-    let base = emulator.endpoint("oci");
+    let oci = oci().await;
+    let base = oci.endpoint();
     let url = url::Url::parse(&format!(
         "{base}/20160918/tenancies/ocid1.tenancy.oc1..aaaaaaaaotherothertenancy/regionSubscriptions"
     ))
@@ -218,15 +176,15 @@ async fn send_signed(url: &url::Url, tamper: Option<&str>) -> reqwest::Response 
 
 #[tokio::test]
 async fn the_emulator_accepts_a_correct_signature() {
-    let emulator = emulator().await;
-    let url = url::Url::parse(&format!("{}/20160918/regions", emulator.endpoint("oci"))).unwrap();
+    let oci = oci().await;
+    let url = url::Url::parse(&format!("{}/20160918/regions", oci.endpoint())).unwrap();
     assert_eq!(send_signed(&url, None).await.status().as_u16(), 200);
 }
 
 #[tokio::test]
 async fn the_emulator_rejects_a_signature_that_does_not_match_the_request() {
-    let emulator = emulator().await;
-    let url = url::Url::parse(&format!("{}/20160918/regions", emulator.endpoint("oci"))).unwrap();
+    let oci = oci().await;
+    let url = url::Url::parse(&format!("{}/20160918/regions", oci.endpoint())).unwrap();
     let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(1));
     let response = send_signed(&url, Some(&later)).await;
     assert_eq!(response.status().as_u16(), 401);
@@ -240,9 +198,9 @@ async fn the_emulator_rejects_a_signature_that_does_not_match_the_request() {
 
 #[tokio::test]
 async fn the_emulator_rejects_an_unsigned_request() {
-    let emulator = emulator().await;
+    let oci = oci().await;
     let response = reqwest::Client::new()
-        .get(format!("{}/20160918/regions", emulator.endpoint("oci")))
+        .get(format!("{}/20160918/regions", oci.endpoint()))
         .send()
         .await
         .unwrap();
@@ -251,9 +209,10 @@ async fn the_emulator_rejects_an_unsigned_request() {
 
 #[tokio::test]
 async fn an_injected_401_is_an_auth_error_with_ocis_code() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Unauthorized));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = oci.discover(&section(&oci, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(401));
     assert!(err.message.starts_with("NotAuthenticated:"), "{err}");
@@ -261,9 +220,10 @@ async fn an_injected_401_is_an_auth_error_with_ocis_code() {
 
 #[tokio::test]
 async fn an_injected_403_is_an_auth_error_with_ocis_code() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Forbidden));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = oci.discover(&section(&oci, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(403));
     assert!(err.message.starts_with("NotAllowed:"), "{err}");
@@ -271,7 +231,8 @@ async fn an_injected_403_is_an_auth_error_with_ocis_code() {
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::times(
         "oci",
         FaultKind::Http429 {
@@ -280,7 +241,7 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
         1,
     ));
     let started = Instant::now();
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let regions = oci.discover(&section(&oci, "")).await.unwrap();
     assert!(!regions.is_empty());
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -295,7 +256,8 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
 
 #[tokio::test]
 async fn throttling_is_reported_with_ocis_code_and_the_wait() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always(
         "oci",
         FaultKind::Http429 {
@@ -303,7 +265,7 @@ async fn throttling_is_reported_with_ocis_code_and_the_wait() {
         },
     ));
     let started = Instant::now();
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = oci.discover(&section(&oci, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
     assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
     assert!(err.message.starts_with("TooManyRequests:"), "{err}");
@@ -315,9 +277,10 @@ async fn throttling_is_reported_with_ocis_code_and_the_wait() {
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported_as_unavailable() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Http500));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = oci.discover(&section(&oci, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(500));
     assert!(err.is_temporary());
@@ -331,9 +294,10 @@ async fn server_errors_are_retried_then_reported_as_unavailable() {
 
 #[tokio::test]
 async fn service_unavailable_is_temporary() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Http503));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = oci.discover(&section(&oci, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(503));
     assert!(err.message.starts_with("ServiceUnavailable:"), "{err}");
@@ -341,18 +305,20 @@ async fn service_unavailable_is_temporary() {
 
 #[tokio::test]
 async fn malformed_body_is_a_bad_response_naming_the_shape() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Malformed));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = oci.discover(&section(&oci, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("sequence"), "{err}");
 }
 
 #[tokio::test]
 async fn truncated_body_is_reported_as_cut_off() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Truncated));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = oci.discover(&section(&oci, "")).await.unwrap_err();
     assert!(
         err.message.contains("cut off") || err.message.contains("truncated"),
         "{err}"
@@ -361,13 +327,15 @@ async fn truncated_body_is_reported_as_cut_off() {
 
 #[tokio::test]
 async fn oversized_body_is_refused() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always(
         "oci",
         FaultKind::Oversized { bytes: 64 * 1024 },
     ));
     let policy = fast_policy().with_max_body_bytes(16 * 1024);
-    let err = discover_with(&section(&emulator, ""), policy)
+    let err = oci
+        .discover_with(&section(&oci, ""), policy)
         .await
         .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
@@ -376,24 +344,24 @@ async fn oversized_body_is_refused() {
 
 #[tokio::test]
 async fn no_subscriptions_at_all_is_a_bad_response() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Empty));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = oci.discover(&section(&oci, "")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("home region"), "{err}");
 }
 
 #[tokio::test]
 async fn resolution_keeps_subscribed_image_regions_and_explains_the_rest() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let oci = oci().await;
+    let report = oci
+        .resolve(section(&oci, ""), &ResolveOptions::default())
+        .await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let resolution = report.resolution.unwrap();
     assert_eq!(resolution.source, Source::Live);
-    let kept: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let kept = kept_ids(&resolution);
     assert_eq!(kept, ["eu-frankfurt-1", "us-ashburn-1", "us-phoenix-1"]);
     assert_eq!(
         resolution.exclusion_of("us-chicago-1"),
@@ -419,14 +387,13 @@ async fn resolution_keeps_subscribed_image_regions_and_explains_the_rest() {
 
 #[tokio::test]
 async fn naming_a_subscribed_region_without_an_image_says_why_and_what_to_do() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [eu-amsterdam-1]\n")],
+    let oci = oci().await;
+    let report = oci
+        .resolve(
+            section(&oci, "    regions: [eu-amsterdam-1]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::RegionExcluded {
             region,
@@ -449,23 +416,19 @@ async fn naming_a_subscribed_region_without_an_image_says_why_and_what_to_do() {
 
 #[tokio::test]
 async fn backend_and_run_regions_narrow_in_run_order() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(
-                &emulator,
-                "    regions: [\"us-*\", eu-frankfurt-1]\n",
-            )],
+    let oci = oci().await;
+    let report = oci
+        .resolve(
+            section(&oci, "    regions: [\"us-*\", eu-frankfurt-1]\n"),
             &ResolveOptions::default().with_run_regions(
                 "--region",
                 vec!["US-PHOENIX-1".into(), "eu-frankfurt-1".into()],
             ),
         )
-        .await
-        .remove(0);
+        .await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let resolution = report.resolution.unwrap();
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["us-phoenix-1", "eu-frankfurt-1"]);
     assert_eq!(
         resolution.exclusion_of("us-ashburn-1"),
@@ -475,19 +438,15 @@ async fn backend_and_run_regions_narrow_in_run_order() {
 
 #[tokio::test]
 async fn naming_a_not_yet_ready_image_region_warns() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(
-                &emulator,
-                "    regions: [us-chicago-1, us-ashburn-1]\n",
-            )],
+    let oci = oci().await;
+    let report = oci
+        .resolve(
+            section(&oci, "    regions: [us-chicago-1, us-ashburn-1]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     let resolution = report.resolution.unwrap();
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["us-ashburn-1"]);
     assert!(
         resolution
@@ -501,14 +460,13 @@ async fn naming_a_not_yet_ready_image_region_warns() {
 
 #[tokio::test]
 async fn unknown_backend_region_suggests_the_nearest_real_one() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [us-ashburn-2]\n")],
+    let oci = oci().await;
+    let report = oci
+        .resolve(
+            section(&oci, "    regions: [us-ashburn-2]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::UnknownRegion { suggestions, .. }) => {
             assert_eq!(suggestions[0], "us-ashburn-1")
@@ -519,12 +477,12 @@ async fn unknown_backend_region_suggests_the_nearest_real_one() {
 
 #[tokio::test]
 async fn provider_outage_falls_back_to_the_builtin_image_regions_labelled() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Http503));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = oci
+        .resolve(section(&oci, ""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(resolution.live_error.is_some());
@@ -538,12 +496,12 @@ async fn provider_outage_falls_back_to_the_builtin_image_regions_labelled() {
 
 #[tokio::test]
 async fn an_empty_answer_is_never_an_empty_success() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Empty));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = oci
+        .resolve(section(&oci, ""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(!resolution.regions.is_empty());
@@ -551,12 +509,12 @@ async fn an_empty_answer_is_never_an_empty_success() {
 
 #[tokio::test]
 async fn rejected_credentials_get_no_fallback() {
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     emulator.set_fault(Fault::always("oci", FaultKind::Unauthorized));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = oci
+        .resolve(section(&oci, ""), &ResolveOptions::default())
+        .await;
     assert!(report.resolution.is_none());
     let message = report.error.unwrap().to_string();
     assert!(message.starts_with("oci: auth"), "{message}");
@@ -564,7 +522,7 @@ async fn rejected_credentials_get_no_fallback() {
 
 #[tokio::test]
 async fn default_creds_read_a_profile_of_the_oci_config_file() {
-    let emulator = emulator().await;
+    let oci = oci().await;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("oci_api_key.pem");
     std::fs::write(&key, EMULATOR_KEY_PEM).unwrap();
@@ -580,13 +538,10 @@ async fn default_creds_read_a_profile_of_the_oci_config_file() {
     let yaml = format!(
         "backends:\n  - type: oci\n    creds: {{type: default, file: \"{}\", profile: EMULATOR}}\n    endpoint: {}\n",
         file.display(),
-        emulator.endpoint("oci")
+        oci.endpoint()
     );
-    let section = Config::from_yaml(&yaml, None, None)
-        .unwrap()
-        .backends
-        .remove(0);
-    let regions = discover(&section).await.unwrap();
+    let section = section_from_yaml(&yaml);
+    let regions = oci.discover(&section).await.unwrap();
     assert_eq!(
         find(&regions, "us-phoenix-1").status,
         RegionStatus::Available
@@ -602,10 +557,7 @@ async fn a_missing_profile_lists_the_ones_there() {
         "backends:\n  - type: oci\n    creds: {{type: default, file: \"{}\", profile: home}}\n",
         file.display()
     );
-    let section = Config::from_yaml(&yaml, None, None)
-        .unwrap()
-        .backends
-        .remove(0);
+    let section = section_from_yaml(&yaml);
     let message = (regionkit_oci::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();
@@ -618,17 +570,12 @@ async fn a_missing_profile_lists_the_ones_there() {
 #[tokio::test]
 async fn the_private_key_never_appears_in_debug_or_errors() {
     let canary = "canary-9d2b-oci-key";
-    let emulator = emulator().await;
+    let oci = oci().await;
+    let emulator = oci.emulator();
     // A key that cannot be read: the error must not echo it.
     let broken =
         format!("-----BEGIN RSA PRIVATE KEY-----\n{canary}\n-----END RSA PRIVATE KEY-----");
-    let bad = section_with(
-        &emulator,
-        EMULATOR_TENANCY,
-        EMULATOR_FINGERPRINT,
-        &broken,
-        "",
-    );
+    let bad = section_with(&oci, EMULATOR_TENANCY, EMULATOR_FINGERPRINT, &broken, "");
     assert!(!format!("{bad:?}").contains(canary));
     let error = (regionkit_oci::DESCRIPTOR.build)(&bad).unwrap_err();
     assert!(error.to_string().contains("creds.key_content"), "{error}");
@@ -636,15 +583,12 @@ async fn the_private_key_never_appears_in_debug_or_errors() {
     assert!(!format!("{error:?}").contains(canary));
 
     // A working key: neither the provider nor a failing resolve may print it.
-    let good = section(&emulator, "");
+    let good = section(&oci, "");
     let key_line = EMULATOR_KEY_PEM.lines().nth(1).unwrap();
-    let provider = (regionkit_oci::DESCRIPTOR.build)(&good).unwrap();
+    let provider = oci.provider(&good);
     assert!(!format!("{provider:?}").contains(key_line));
     emulator.set_fault(Fault::always("oci", FaultKind::Unauthorized));
-    let report = kit()
-        .resolve_sections(vec![good], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = oci.resolve(good, &ResolveOptions::default()).await;
     let error = report.error.unwrap();
     assert!(!error.to_string().contains(key_line));
     assert!(!format!("{error:?}").contains(key_line));
@@ -652,10 +596,7 @@ async fn the_private_key_never_appears_in_debug_or_errors() {
 
 #[tokio::test]
 async fn missing_creds_name_the_field_and_the_fix() {
-    let section = Config::from_yaml("backends: [{type: oci}]", None, None)
-        .unwrap()
-        .backends
-        .remove(0);
+    let section = section_from_yaml("backends: [{type: oci}]");
     let message = (regionkit_oci::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();
@@ -671,10 +612,7 @@ async fn key_file_and_key_content_together_are_refused() {
         "backends:\n  - type: oci\n    creds:\n      type: client\n      user: {EMULATOR_USER}\n      tenancy: {EMULATOR_TENANCY}\n      fingerprint: \"{EMULATOR_FINGERPRINT}\"\n      region: IAD\n      key_file: /nonexistent/key.pem\n      key_content: |\n{}",
         key_block(EMULATOR_KEY_PEM)
     );
-    let section = Config::from_yaml(&yaml, None, None)
-        .unwrap()
-        .backends
-        .remove(0);
+    let section = section_from_yaml(&yaml);
     let message = (regionkit_oci::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();
@@ -690,10 +628,7 @@ async fn without_endpoint_a_region_key_picks_that_regions_identity_service() {
         "backends:\n  - type: oci\n    creds:\n      type: client\n      user: {EMULATOR_USER}\n      tenancy: {EMULATOR_TENANCY}\n      fingerprint: \"{EMULATOR_FINGERPRINT}\"\n      region: FRA\n      key_content: |\n{}",
         key_block(EMULATOR_KEY_PEM)
     );
-    let section = Config::from_yaml(&yaml, None, None)
-        .unwrap()
-        .backends
-        .remove(0);
+    let section = section_from_yaml(&yaml);
     let config = regionkit_oci::OciConfig::from_section(&section).unwrap();
     assert_eq!(config.key.region, "eu-frankfurt-1");
     assert_eq!(
@@ -708,10 +643,7 @@ async fn a_plain_http_endpoint_off_loopback_is_refused() {
         "backends:\n  - type: oci\n    endpoint: http://identity.example.invalid\n    creds:\n      type: client\n      user: {EMULATOR_USER}\n      tenancy: {EMULATOR_TENANCY}\n      fingerprint: \"{EMULATOR_FINGERPRINT}\"\n      region: us-ashburn-1\n      key_content: |\n{}",
         key_block(EMULATOR_KEY_PEM)
     );
-    let section = Config::from_yaml(&yaml, None, None)
-        .unwrap()
-        .backends
-        .remove(0);
+    let section = section_from_yaml(&yaml);
     let message = (regionkit_oci::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();

@@ -4,76 +4,27 @@
 
 use std::time::{Duration, Instant};
 
-use regionkit_core::{
-    BackendConfig, Config, DiscoveryContext, Error, HttpClient, HttpPolicy, ProviderError,
-    ProviderErrorKind, Region, RegionKit, RegionStatus, Registry, ResolveOptions, Source,
-};
-use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_core::{Error, ProviderErrorKind, RegionStatus, ResolveOptions, Source};
+use regionkit_emulator::{Fault, FaultKind};
 use regionkit_runpod::emulator::{EMULATOR_API_KEY, EMULATOR_RESTRICTED_API_KEY};
+use regionkit_testkit::{
+    api_key_creds, fast_policy, find, kept_ids, section_from_yaml, BackendHarness,
+};
 
 const GRAPHQL: &str = "POST /graphql";
 
-fn fast_policy() -> HttpPolicy {
-    HttpPolicy::default()
-        .with_request_timeout(Duration::from_secs(2))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
-}
-
-async fn emulator() -> EmulatorHandle {
-    Emulator::new()
-        .only(["runpod"])
-        .start()
+/// RunPod behind its emulator, with the key the emulator accepts.
+async fn runpod() -> BackendHarness {
+    BackendHarness::start(&regionkit_runpod::DESCRIPTOR)
         .await
-        .expect("emulator starts")
-}
-
-fn section_with(emulator: &EmulatorHandle, key: &str, extra: &str) -> BackendConfig {
-    let yaml = format!(
-        "backends:\n  - type: runpod\n    creds: {{type: api_key, api_key: {key}}}\n    endpoint: {}\n{extra}",
-        emulator.endpoint("runpod")
-    );
-    Config::from_yaml(&yaml, None, None)
-        .expect("config parses")
-        .backends
-        .remove(0)
-}
-
-fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
-    section_with(emulator, EMULATOR_API_KEY, extra)
-}
-
-fn kit() -> RegionKit {
-    RegionKit::new(
-        Registry::from_descriptors([&regionkit_runpod::DESCRIPTOR]).unwrap(),
-        fast_policy(),
-    )
-    .unwrap()
-}
-
-fn context(policy: HttpPolicy) -> DiscoveryContext {
-    DiscoveryContext::new(
-        "runpod",
-        HttpClient::new(policy).unwrap(),
-        Instant::now() + Duration::from_secs(5),
-    )
-}
-
-async fn discover(section: &BackendConfig) -> Result<Vec<Region>, ProviderError> {
-    let provider = (regionkit_runpod::DESCRIPTOR.build)(section).expect("provider builds");
-    provider.discover(&context(fast_policy())).await
-}
-
-fn find<'a>(regions: &'a [Region], id: &str) -> &'a Region {
-    regions
-        .iter()
-        .find(|r| r.id.as_str() == id)
-        .unwrap_or_else(|| panic!("{id} was not discovered"))
+        .with_creds(api_key_creds(EMULATOR_API_KEY))
 }
 
 #[tokio::test]
 async fn data_centers_get_their_status_from_listing_and_gpu_stock() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
+    let regions = runpod.discover(&runpod.section("")).await.unwrap();
     assert_eq!(find(&regions, "US-TX-3").status, RegionStatus::Available);
     assert_eq!(find(&regions, "EU-RO-1").status, RegionStatus::Available);
     assert_eq!(find(&regions, "CA-MTL-3").status, RegionStatus::Limited);
@@ -88,8 +39,8 @@ async fn data_centers_get_their_status_from_listing_and_gpu_stock() {
 
 #[tokio::test]
 async fn a_data_centers_location_text_is_kept_and_read() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let runpod = runpod().await;
+    let regions = runpod.discover(&runpod.section("")).await.unwrap();
     let texas = find(&regions, "US-TX-3");
     assert_eq!(texas.display_name, "US-TX-3, United States");
     let location = texas.location.as_ref().unwrap();
@@ -102,8 +53,8 @@ async fn a_data_centers_location_text_is_kept_and_read() {
 
 #[tokio::test]
 async fn community_countries_are_not_enabled_without_community_cloud() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let runpod = runpod().await;
+    let regions = runpod.discover(&runpod.section("")).await.unwrap();
     let countries: Vec<_> = regions
         .iter()
         .filter(|r| !r.id.as_str().contains('-'))
@@ -116,8 +67,9 @@ async fn community_countries_are_not_enabled_without_community_cloud() {
 
 #[tokio::test]
 async fn community_cloud_makes_countries_available() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "    community_cloud: true\n"))
+    let runpod = runpod().await;
+    let regions = runpod
+        .discover(&runpod.section("    community_cloud: true\n"))
         .await
         .unwrap();
     let canada = find(&regions, "CA");
@@ -130,8 +82,9 @@ async fn community_cloud_makes_countries_available() {
 
 #[tokio::test]
 async fn graphql_errors_in_a_200_answer_are_an_error_not_an_empty_list() {
-    let emulator = emulator().await;
-    let err = discover(&section_with(&emulator, EMULATOR_RESTRICTED_API_KEY, ""))
+    let runpod = runpod().await;
+    let err = runpod
+        .discover(&runpod.section_with_creds(&api_key_creds(EMULATOR_RESTRICTED_API_KEY), ""))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
@@ -145,8 +98,9 @@ async fn graphql_errors_in_a_200_answer_are_an_error_not_an_empty_list() {
 
 #[tokio::test]
 async fn an_unknown_key_is_an_auth_error() {
-    let emulator = emulator().await;
-    let err = discover(&section_with(&emulator, "rpa_wrong", ""))
+    let runpod = runpod().await;
+    let err = runpod
+        .discover(&runpod.section_with_creds(&api_key_creds("rpa_wrong"), ""))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
@@ -156,16 +110,18 @@ async fn an_unknown_key_is_an_auth_error() {
 
 #[tokio::test]
 async fn forbidden_is_an_auth_error() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::always("runpod", FaultKind::Forbidden));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = runpod.discover(&runpod.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(403));
 }
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::times(
         "runpod",
         FaultKind::Http429 {
@@ -174,7 +130,7 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
         1,
     ));
     let started = Instant::now();
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let regions = runpod.discover(&runpod.section("")).await.unwrap();
     assert!(!regions.is_empty());
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -185,7 +141,8 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
 
 #[tokio::test]
 async fn a_rate_limit_past_the_deadline_reports_runpods_problem_body() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::always(
         "runpod",
         FaultKind::Http429 {
@@ -193,7 +150,7 @@ async fn a_rate_limit_past_the_deadline_reports_runpods_problem_body() {
         },
     ));
     let started = Instant::now();
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = runpod.discover(&runpod.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
     assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
     assert!(err.message.starts_with("Too Many Requests: "), "{err}");
@@ -205,9 +162,10 @@ async fn a_rate_limit_past_the_deadline_reports_runpods_problem_body() {
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported_as_unavailable() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::always("runpod", FaultKind::Http500));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = runpod.discover(&runpod.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(500));
     assert!(err.message.contains("INTERNAL_SERVER_ERROR"), "{err}");
@@ -216,18 +174,20 @@ async fn server_errors_are_retried_then_reported_as_unavailable() {
 
 #[tokio::test]
 async fn malformed_body_names_the_missing_data() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::always("runpod", FaultKind::Malformed));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = runpod.discover(&runpod.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("`data`"), "{err}");
 }
 
 #[tokio::test]
 async fn truncated_body_is_reported_as_cut_off() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::always("runpod", FaultKind::Truncated));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = runpod.discover(&runpod.section("")).await.unwrap_err();
     assert!(
         err.message.contains("cut off") || err.message.contains("truncated"),
         "{err}"
@@ -236,14 +196,15 @@ async fn truncated_body_is_reported_as_cut_off() {
 
 #[tokio::test]
 async fn oversized_body_is_refused() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::always(
         "runpod",
         FaultKind::Oversized { bytes: 64 * 1024 },
     ));
-    let provider = (regionkit_runpod::DESCRIPTOR.build)(&section(&emulator, "")).unwrap();
-    let err = provider
-        .discover(&context(fast_policy().with_max_body_bytes(16 * 1024)))
+    let policy = fast_policy().with_max_body_bytes(16 * 1024);
+    let err = runpod
+        .discover_with(&runpod.section(""), policy)
         .await
         .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
@@ -252,18 +213,17 @@ async fn oversized_body_is_refused() {
 
 #[tokio::test]
 async fn resolution_keeps_named_regions_in_order_and_reports_new_ones() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [\"US-*\", EU-RO-1]\n")],
+    let runpod = runpod().await;
+    let report = runpod
+        .resolve(
+            runpod.section("    regions: [\"US-*\", EU-RO-1]\n"),
             &ResolveOptions::default()
                 .with_run_regions("--region", vec!["eu-ro-1".into(), "US-KS-2".into()]),
         )
-        .await
-        .remove(0);
+        .await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let resolution = report.resolution.unwrap();
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["EU-RO-1", "US-KS-2"]);
     assert_eq!(resolution.source, Source::Live);
     assert!(resolution.new.iter().any(|id| id.as_str() == "US-WA-2"));
@@ -271,16 +231,15 @@ async fn resolution_keeps_named_regions_in_order_and_reports_new_ones() {
 
 #[tokio::test]
 async fn a_community_country_named_without_community_cloud_is_explained() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [US, US-TX-3]\n")],
+    let runpod = runpod().await;
+    let report = runpod
+        .resolve(
+            runpod.section("    regions: [US, US-TX-3]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     let resolution = report.resolution.unwrap();
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["US-TX-3"]);
     assert!(
         resolution
@@ -294,14 +253,13 @@ async fn a_community_country_named_without_community_cloud_is_explained() {
 
 #[tokio::test]
 async fn unknown_backend_region_suggests_the_nearest_real_one() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [US-TX-30]\n")],
+    let runpod = runpod().await;
+    let report = runpod
+        .resolve(
+            runpod.section("    regions: [US-TX-30]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::UnknownRegion { suggestions, .. }) => assert_eq!(suggestions[0], "US-TX-3"),
         other => panic!("expected an unknown-region error, got {other:?}"),
@@ -310,12 +268,12 @@ async fn unknown_backend_region_suggests_the_nearest_real_one() {
 
 #[tokio::test]
 async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::always("runpod", FaultKind::Http503));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = runpod
+        .resolve(runpod.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(resolution.live_error.is_some());
@@ -328,12 +286,12 @@ async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
 
 #[tokio::test]
 async fn an_empty_catalog_is_never_an_empty_success() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::always("runpod", FaultKind::Empty));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = runpod
+        .resolve(runpod.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(!resolution.regions.is_empty());
@@ -341,12 +299,12 @@ async fn an_empty_catalog_is_never_an_empty_success() {
 
 #[tokio::test]
 async fn rejected_credentials_get_no_fallback() {
-    let emulator = emulator().await;
+    let runpod = runpod().await;
+    let emulator = runpod.emulator();
     emulator.set_fault(Fault::always("runpod", FaultKind::Unauthorized));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = runpod
+        .resolve(runpod.section(""), &ResolveOptions::default())
+        .await;
     assert!(report.resolution.is_none());
     let message = report.error.unwrap().to_string();
     assert!(message.starts_with("runpod: auth"), "{message}");
@@ -355,15 +313,12 @@ async fn rejected_credentials_get_no_fallback() {
 #[tokio::test]
 async fn the_api_key_never_appears_in_debug_or_errors() {
     let canary = "canary-0b77e2-runpod-key";
-    let emulator = emulator().await;
-    let section = section_with(&emulator, canary, "");
-    let provider = (regionkit_runpod::DESCRIPTOR.build)(&section).unwrap();
+    let runpod = runpod().await;
+    let section = runpod.section_with_creds(&api_key_creds(canary), "");
+    let provider = runpod.provider(&section);
     assert!(!format!("{section:?}").contains(canary));
     assert!(!format!("{provider:?}").contains(canary));
-    let report = kit()
-        .resolve_sections(vec![section], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = runpod.resolve(section, &ResolveOptions::default()).await;
     let error = report.error.unwrap();
     assert!(!error.to_string().contains(canary));
     assert!(!format!("{error:?}").contains(canary));
@@ -371,10 +326,7 @@ async fn the_api_key_never_appears_in_debug_or_errors() {
 
 #[tokio::test]
 async fn missing_creds_name_the_field_and_the_fix() {
-    let section = Config::from_yaml("backends: [{type: runpod}]", None, None)
-        .unwrap()
-        .backends
-        .remove(0);
+    let section = section_from_yaml("backends: [{type: runpod}]");
     let message = (regionkit_runpod::DESCRIPTOR.build)(&section)
         .unwrap_err()
         .to_string();

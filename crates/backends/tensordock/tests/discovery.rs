@@ -5,78 +5,26 @@
 use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    BackendConfig, Config, DiscoveryContext, Error, ExclusionReason, HttpClient, HttpPolicy,
-    ProviderError, ProviderErrorKind, Region, RegionKit, RegionStatus, Registry, ResolveOptions,
-    Source,
+    Error, ExclusionReason, ProviderErrorKind, RegionStatus, ResolveOptions, Source,
 };
-use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_emulator::{Fault, FaultKind};
 use regionkit_tensordock::emulator::EMULATOR_API_TOKEN;
+use regionkit_testkit::{find, kept_ids, section_from_yaml, BackendHarness};
 
-fn fast_policy() -> HttpPolicy {
-    HttpPolicy::default()
-        .with_request_timeout(Duration::from_secs(2))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
-}
-
-async fn emulator() -> EmulatorHandle {
-    Emulator::new()
-        .only(["tensordock"])
-        .start()
+/// TensorDock behind its emulator, with the v2 token the emulator accepts.
+async fn tensordock() -> BackendHarness {
+    BackendHarness::start(&regionkit_tensordock::DESCRIPTOR)
         .await
-        .expect("emulator starts")
-}
-
-fn parse(yaml: &str) -> BackendConfig {
-    Config::from_yaml(yaml, None, None)
-        .expect("config parses")
-        .backends
-        .remove(0)
-}
-
-fn section_with_creds(emulator: &EmulatorHandle, creds: &str, extra: &str) -> BackendConfig {
-    parse(&format!(
-        "backends:\n  - type: tensordock\n    creds: {creds}\n    endpoint: {}\n{extra}",
-        emulator.endpoint("tensordock")
-    ))
-}
-
-fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
-    section_with_creds(
-        emulator,
-        &format!("{{type: api_key, api_token: {EMULATOR_API_TOKEN}}}"),
-        extra,
-    )
-}
-
-fn kit() -> RegionKit {
-    RegionKit::new(
-        Registry::from_descriptors([&regionkit_tensordock::DESCRIPTOR]).unwrap(),
-        fast_policy(),
-    )
-    .unwrap()
-}
-
-async fn discover(section: &BackendConfig) -> Result<Vec<Region>, ProviderError> {
-    let provider = (regionkit_tensordock::DESCRIPTOR.build)(section).expect("provider builds");
-    let ctx = DiscoveryContext::new(
-        "tensordock",
-        HttpClient::new(fast_policy()).unwrap(),
-        Instant::now() + Duration::from_secs(5),
-    );
-    provider.discover(&ctx).await
-}
-
-fn find<'a>(regions: &'a [Region], id: &str) -> &'a Region {
-    regions
-        .iter()
-        .find(|r| r.id.as_str() == id)
-        .unwrap_or_else(|| panic!("no region {id} in {regions:?}"))
+        .with_creds(format!(
+            "{{type: api_key, api_token: {EMULATOR_API_TOKEN}}}"
+        ))
 }
 
 #[tokio::test]
 async fn a_listed_location_with_deployable_gpus_is_available() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
+    let regions = tensordock.discover(&tensordock.section("")).await.unwrap();
     let austin = find(&regions, "us-texas-austin");
     assert_eq!(austin.status, RegionStatus::Available);
     assert_eq!(austin.display_name, "Austin, Texas, United States");
@@ -100,8 +48,8 @@ async fn a_listed_location_with_deployable_gpus_is_available() {
 
 #[tokio::test]
 async fn a_location_known_only_through_a_sold_out_host_is_limited() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let tensordock = tensordock().await;
+    let regions = tensordock.discover(&tensordock.section("")).await.unwrap();
     let winnipeg = find(&regions, "ca-manitoba-winnipeg");
     assert_eq!(winnipeg.status, RegionStatus::Limited);
     assert_eq!(winnipeg.zones, ["9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"]);
@@ -116,17 +64,17 @@ async fn a_location_known_only_through_a_sold_out_host_is_limited() {
 
 #[tokio::test]
 async fn an_empty_listing_makes_known_locations_unavailable_not_an_empty_success() {
-    let emulator = emulator().await;
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
     emulator.set_fault(Fault::always("tensordock", FaultKind::Empty));
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let regions = tensordock.discover(&tensordock.section("")).await.unwrap();
     assert!(!regions.is_empty());
     assert!(regions
         .iter()
         .all(|r| r.status == RegionStatus::Unavailable));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = tensordock
+        .resolve(tensordock.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a live answer");
     assert_eq!(resolution.source, Source::Live);
     assert_eq!(
@@ -143,14 +91,11 @@ async fn an_empty_listing_makes_known_locations_unavailable_not_an_empty_success
 
 #[tokio::test]
 async fn a_wrong_token_is_an_auth_error_with_tensordocks_text() {
-    let emulator = emulator().await;
-    let err = discover(&section_with_creds(
-        &emulator,
-        "{type: api_key, api_token: wrong-token}",
-        "",
-    ))
-    .await
-    .unwrap_err();
+    let tensordock = tensordock().await;
+    let err = tensordock
+        .discover(&tensordock.section_with_creds("{type: api_key, api_token: wrong-token}", ""))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(401));
     assert_eq!(err.message, "Unauthorized");
@@ -158,9 +103,13 @@ async fn a_wrong_token_is_an_auth_error_with_tensordocks_text() {
 
 #[tokio::test]
 async fn a_forbidden_answer_in_the_v0_shape_is_an_auth_error() {
-    let emulator = emulator().await;
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
     emulator.set_fault(Fault::always("tensordock", FaultKind::Forbidden));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = tensordock
+        .discover(&tensordock.section(""))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(403));
     assert_eq!(err.message, "Access denied (injected)");
@@ -168,9 +117,13 @@ async fn a_forbidden_answer_in_the_v0_shape_is_an_auth_error() {
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported_as_unavailable() {
-    let emulator = emulator().await;
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
     emulator.set_fault(Fault::always("tensordock", FaultKind::Http500));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = tensordock
+        .discover(&tensordock.section(""))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(500));
     assert_eq!(err.message, "Internal server error (injected)");
@@ -183,7 +136,8 @@ async fn server_errors_are_retried_then_reported_as_unavailable() {
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let emulator = emulator().await;
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
     emulator.set_fault(Fault::times(
         "tensordock",
         FaultKind::Http429 {
@@ -192,7 +146,7 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
         1,
     ));
     let started = Instant::now();
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let regions = tensordock.discover(&tensordock.section("")).await.unwrap();
     assert_eq!(
         find(&regions, "us-texas-austin").status,
         RegionStatus::Available
@@ -210,7 +164,8 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
 
 #[tokio::test]
 async fn retry_after_past_the_deadline_is_a_rate_limit_error() {
-    let emulator = emulator().await;
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
     emulator.set_fault(Fault::always(
         "tensordock",
         FaultKind::Http429 {
@@ -218,7 +173,10 @@ async fn retry_after_past_the_deadline_is_a_rate_limit_error() {
         },
     ));
     let started = Instant::now();
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = tensordock
+        .discover(&tensordock.section(""))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
     assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
     assert!(
@@ -229,12 +187,12 @@ async fn retry_after_past_the_deadline_is_a_rate_limit_error() {
 
 #[tokio::test]
 async fn an_outage_falls_back_to_the_builtin_list_labelled() {
-    let emulator = emulator().await;
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
     emulator.set_fault(Fault::always("tensordock", FaultKind::Http503));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = tensordock
+        .resolve(tensordock.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(resolution.live_error.is_some());
@@ -247,18 +205,26 @@ async fn an_outage_falls_back_to_the_builtin_list_labelled() {
 
 #[tokio::test]
 async fn malformed_body_is_a_bad_response_naming_the_field() {
-    let emulator = emulator().await;
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
     emulator.set_fault(Fault::always("tensordock", FaultKind::Malformed));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = tensordock
+        .discover(&tensordock.section(""))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("data"), "{err}");
 }
 
 #[tokio::test]
 async fn truncated_body_is_reported_as_cut_off() {
-    let emulator = emulator().await;
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
     emulator.set_fault(Fault::always("tensordock", FaultKind::Truncated));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = tensordock
+        .discover(&tensordock.section(""))
+        .await
+        .unwrap_err();
     assert!(
         err.message.contains("cut off") || err.message.contains("truncated"),
         "{err}"
@@ -267,22 +233,18 @@ async fn truncated_body_is_reported_as_cut_off() {
 
 #[tokio::test]
 async fn resolution_applies_backend_then_run_regions() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(
-                &emulator,
-                "    regions: [\"us-*\", ca-manitoba-winnipeg]\n",
-            )],
+    let tensordock = tensordock().await;
+    let report = tensordock
+        .resolve(
+            tensordock.section("    regions: [\"us-*\", ca-manitoba-winnipeg]\n"),
             &ResolveOptions::default()
                 .with_run_regions("--region", vec!["CA-MANITOBA-WINNIPEG".into()]),
         )
-        .await
-        .remove(0);
+        .await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let resolution = report.resolution.unwrap();
     assert_eq!(resolution.source, Source::Live);
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["ca-manitoba-winnipeg"]);
     assert_eq!(
         resolution.exclusion_of("us-texas-austin"),
@@ -292,14 +254,13 @@ async fn resolution_applies_backend_then_run_regions() {
 
 #[tokio::test]
 async fn dstacks_country_names_are_unknown_and_point_at_the_new_ids() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [unitedstates]\n")],
+    let tensordock = tensordock().await;
+    let report = tensordock
+        .resolve(
+            tensordock.section("    regions: [unitedstates]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::UnknownRegion { known, .. }) => {
             assert!(known.iter().any(|k| k == "us-texas-austin"), "{known:?}")
@@ -310,13 +271,12 @@ async fn dstacks_country_names_are_unknown_and_point_at_the_new_ids() {
 
 #[tokio::test]
 async fn dstacks_creds_without_type_and_with_api_key_work() {
-    let emulator = emulator().await;
-    let section = section_with_creds(
-        &emulator,
+    let tensordock = tensordock().await;
+    let section = tensordock.section_with_creds(
         &format!("{{api_key: v0-key-id, api_token: {EMULATOR_API_TOKEN}}}"),
         "",
     );
-    let regions = discover(&section).await.unwrap();
+    let regions = tensordock.discover(&section).await.unwrap();
     assert_eq!(
         find(&regions, "us-texas-austin").status,
         RegionStatus::Available
@@ -325,7 +285,7 @@ async fn dstacks_creds_without_type_and_with_api_key_work() {
 
 #[tokio::test]
 async fn an_api_key_without_a_token_asks_for_the_v2_token() {
-    let message = (regionkit_tensordock::DESCRIPTOR.build)(&parse(
+    let message = (regionkit_tensordock::DESCRIPTOR.build)(&section_from_yaml(
         "backends: [{type: tensordock, creds: {type: api_key, api_key: abc}}]",
     ))
     .unwrap_err()
@@ -339,10 +299,11 @@ async fn an_api_key_without_a_token_asks_for_the_v2_token() {
 
 #[tokio::test]
 async fn missing_creds_name_the_field_and_the_fix() {
-    let message =
-        (regionkit_tensordock::DESCRIPTOR.build)(&parse("backends: [{type: tensordock}]"))
-            .unwrap_err()
-            .to_string();
+    let message = (regionkit_tensordock::DESCRIPTOR.build)(&section_from_yaml(
+        "backends: [{type: tensordock}]",
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(
         message.contains("tensordock")
             && message.contains("creds")
@@ -353,12 +314,12 @@ async fn missing_creds_name_the_field_and_the_fix() {
 
 #[tokio::test]
 async fn rejected_credentials_get_no_fallback() {
-    let emulator = emulator().await;
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
     emulator.set_fault(Fault::always("tensordock", FaultKind::Unauthorized));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = tensordock
+        .resolve(tensordock.section(""), &ResolveOptions::default())
+        .await;
     assert!(report.resolution.is_none());
     let message = report.error.unwrap().to_string();
     assert!(message.starts_with("tensordock: auth"), "{message}");
@@ -367,19 +328,17 @@ async fn rejected_credentials_get_no_fallback() {
 #[tokio::test]
 async fn the_api_token_never_appears_in_debug_or_errors() {
     let canary = "canary-a41d07-tensordock-token";
-    let emulator = emulator().await;
-    let section = section_with_creds(
-        &emulator,
+    let tensordock = tensordock().await;
+    let section = tensordock.section_with_creds(
         &format!("{{type: api_key, api_key: {canary}-key, api_token: {canary}}}"),
         "",
     );
-    let provider = (regionkit_tensordock::DESCRIPTOR.build)(&section).unwrap();
+    let provider = tensordock.provider(&section);
     assert!(!format!("{section:?}").contains(canary));
     assert!(!format!("{provider:?}").contains(canary));
-    let report = kit()
-        .resolve_sections(vec![section], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = tensordock
+        .resolve(section, &ResolveOptions::default())
+        .await;
     let error = report.error.unwrap();
     assert!(!error.to_string().contains(canary));
     assert!(!format!("{error:?}").contains(canary));

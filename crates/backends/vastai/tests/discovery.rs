@@ -5,77 +5,26 @@
 use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    BackendConfig, Config, DiscoveryContext, Error, ExclusionReason, HttpClient, HttpPolicy,
-    ProviderError, ProviderErrorKind, Region, RegionKit, RegionStatus, Registry, ResolveOptions,
-    Source,
+    Config, Error, ExclusionReason, ProviderErrorKind, RegionStatus, ResolveOptions, Source,
 };
-use regionkit_emulator::{Emulator, EmulatorHandle, Fault, FaultKind};
+use regionkit_emulator::{Fault, FaultKind};
+use regionkit_testkit::{
+    api_key_creds, fast_policy, find, kept_ids, section_from_yaml, BackendHarness,
+};
 use regionkit_vastai::emulator::EMULATOR_API_KEY;
 
-fn fast_policy() -> HttpPolicy {
-    HttpPolicy::default()
-        .with_request_timeout(Duration::from_secs(2))
-        .with_backoff(Duration::from_millis(5), Duration::from_millis(20))
-}
-
-async fn emulator() -> EmulatorHandle {
-    Emulator::new()
-        .only(["vastai"])
-        .start()
+/// Vast.ai behind its emulator, with the key the emulator accepts.
+async fn vastai() -> BackendHarness {
+    BackendHarness::start(&regionkit_vastai::DESCRIPTOR)
         .await
-        .expect("emulator starts")
-}
-
-fn parse(yaml: &str) -> BackendConfig {
-    Config::from_yaml(yaml, None, None)
-        .expect("config parses")
-        .backends
-        .remove(0)
-}
-
-fn section(emulator: &EmulatorHandle, extra: &str) -> BackendConfig {
-    parse(&format!(
-        "backends:\n  - type: vastai\n    creds: {{type: api_key, api_key: {EMULATOR_API_KEY}}}\n    endpoint: {}\n{extra}",
-        emulator.endpoint("vastai")
-    ))
-}
-
-fn section_with_key(emulator: &EmulatorHandle, key: &str) -> BackendConfig {
-    parse(&format!(
-        "backends:\n  - type: vastai\n    creds: {{type: api_key, api_key: {key}}}\n    endpoint: {}\n",
-        emulator.endpoint("vastai")
-    ))
-}
-
-fn kit() -> RegionKit {
-    RegionKit::new(
-        Registry::from_descriptors([&regionkit_vastai::DESCRIPTOR]).unwrap(),
-        fast_policy(),
-    )
-    .unwrap()
-}
-
-async fn discover(section: &BackendConfig) -> Result<Vec<Region>, ProviderError> {
-    let provider = (regionkit_vastai::DESCRIPTOR.build)(section).expect("provider builds");
-    let ctx = DiscoveryContext::new(
-        "vastai",
-        HttpClient::new(fast_policy()).unwrap(),
-        Instant::now() + Duration::from_secs(5),
-    );
-    provider.discover(&ctx).await
-}
-
-fn find<'a>(regions: &'a [Region], id: &str) -> &'a Region {
-    regions
-        .iter()
-        .find(|r| r.id.as_str() == id)
-        .unwrap_or_else(|| panic!("no region {id} in {regions:?}"))
+        .with_creds(api_key_creds(EMULATOR_API_KEY))
 }
 
 #[tokio::test]
 async fn offer_geolocations_become_dstack_region_ids() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
+    let regions = vastai.discover(&vastai.section("")).await.unwrap();
     for id in [
         "us-texas",
         "ca-quebec",
@@ -97,11 +46,10 @@ async fn offer_geolocations_become_dstack_region_ids() {
 
 #[tokio::test]
 async fn offers_without_a_geolocation_are_counted_in_a_warning_not_invented() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let vastai = vastai().await;
+    let report = vastai
+        .resolve(vastai.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("resolved");
     let ids = resolution
         .regions
@@ -126,8 +74,8 @@ async fn offers_without_a_geolocation_are_counted_in_a_warning_not_invented() {
 
 #[tokio::test]
 async fn a_known_region_without_offers_is_unavailable_not_dropped() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let vastai = vastai().await;
+    let regions = vastai.discover(&vastai.section("")).await.unwrap();
     // Oregon's only host is rented, and no host in New York has an offer now.
     for id in ["us-oregon", "us-newyork"] {
         assert_eq!(find(&regions, id).status, RegionStatus::Unavailable, "{id}");
@@ -143,8 +91,9 @@ async fn a_known_region_without_offers_is_unavailable_not_dropped() {
 
 #[tokio::test]
 async fn without_community_cloud_only_datacenter_hosts_count() {
-    let emulator = emulator().await;
-    let regions = discover(&section(&emulator, "    community_cloud: false\n"))
+    let vastai = vastai().await;
+    let regions = vastai
+        .discover(&vastai.section("    community_cloud: false\n"))
         .await
         .unwrap();
     assert_eq!(find(&regions, "us-texas").status, RegionStatus::Available);
@@ -158,8 +107,9 @@ async fn without_community_cloud_only_datacenter_hosts_count() {
 
 #[tokio::test]
 async fn a_wrong_key_is_an_auth_error_with_vasts_message() {
-    let emulator = emulator().await;
-    let err = discover(&section_with_key(&emulator, "wrong-key"))
+    let vastai = vastai().await;
+    let err = vastai
+        .discover(&vastai.section_with_creds(&api_key_creds("wrong-key"), ""))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
@@ -173,9 +123,10 @@ async fn a_wrong_key_is_an_auth_error_with_vasts_message() {
 
 #[tokio::test]
 async fn a_forbidden_answer_with_only_msg_is_an_auth_error() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::always("vastai", FaultKind::Forbidden));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = vastai.discover(&vastai.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Auth);
     assert_eq!(err.status, Some(403));
     assert_eq!(err.message, "Access denied (injected)");
@@ -183,9 +134,10 @@ async fn a_forbidden_answer_with_only_msg_is_an_auth_error() {
 
 #[tokio::test]
 async fn server_errors_with_only_message_are_retried_then_unavailable() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::always("vastai", FaultKind::Http500));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = vastai.discover(&vastai.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(500));
     assert_eq!(err.message, "Internal server error (injected)");
@@ -199,7 +151,8 @@ async fn server_errors_with_only_message_are_retried_then_unavailable() {
 
 #[tokio::test]
 async fn a_plain_text_429_is_rate_limited() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::always(
         "vastai",
         FaultKind::Http429 {
@@ -207,7 +160,7 @@ async fn a_plain_text_429_is_rate_limited() {
         },
     ));
     let started = Instant::now();
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = vastai.discover(&vastai.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
     assert_eq!(err.status, Some(429));
     assert!(err.message.contains("too frequent"), "{err}");
@@ -220,7 +173,8 @@ async fn a_plain_text_429_is_rate_limited() {
 
 #[tokio::test]
 async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::times(
         "vastai",
         FaultKind::Http429 {
@@ -229,7 +183,7 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
         1,
     ));
     let started = Instant::now();
-    let regions = discover(&section(&emulator, "")).await.unwrap();
+    let regions = vastai.discover(&vastai.section("")).await.unwrap();
     assert!(!regions.is_empty());
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -240,12 +194,12 @@ async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
 
 #[tokio::test]
 async fn an_outage_falls_back_to_the_builtin_list_labelled() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::always("vastai", FaultKind::Http503));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = vastai
+        .resolve(vastai.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     let live_error = resolution.live_error.as_ref().unwrap();
@@ -262,18 +216,20 @@ async fn an_outage_falls_back_to_the_builtin_list_labelled() {
 
 #[tokio::test]
 async fn malformed_body_is_a_bad_response_naming_offers() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::always("vastai", FaultKind::Malformed));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = vastai.discover(&vastai.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("`offers`"), "{err}");
 }
 
 #[tokio::test]
 async fn truncated_body_is_reported_as_cut_off() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::always("vastai", FaultKind::Truncated));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = vastai.discover(&vastai.section("")).await.unwrap_err();
     assert!(
         err.message.contains("cut off") || err.message.contains("truncated"),
         "{err}"
@@ -282,29 +238,31 @@ async fn truncated_body_is_reported_as_cut_off() {
 
 #[tokio::test]
 async fn oversized_body_is_refused() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::always(
         "vastai",
         FaultKind::Oversized { bytes: 64 * 1024 },
     ));
-    let provider = (regionkit_vastai::DESCRIPTOR.build)(&section(&emulator, "")).unwrap();
-    let http = HttpClient::new(fast_policy().with_max_body_bytes(16 * 1024)).unwrap();
-    let ctx = DiscoveryContext::new("vastai", http, Instant::now() + Duration::from_secs(5));
-    let err = provider.discover(&ctx).await.unwrap_err();
+    let policy = fast_policy().with_max_body_bytes(16 * 1024);
+    let err = vastai
+        .discover_with(&vastai.section(""), policy)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
     assert!(err.message.contains("limit"), "{err}");
 }
 
 #[tokio::test]
 async fn a_search_with_no_offers_is_never_an_empty_success() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::always("vastai", FaultKind::Empty));
-    let err = discover(&section(&emulator, "")).await.unwrap_err();
+    let err = vastai.discover(&vastai.section("")).await.unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::BadResponse);
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = vastai
+        .resolve(vastai.section(""), &ResolveOptions::default())
+        .await;
     let resolution = report.resolution.expect("a fallback answer");
     assert_eq!(resolution.source, Source::Builtin);
     assert!(!resolution.regions.is_empty());
@@ -312,21 +270,20 @@ async fn a_search_with_no_offers_is_never_an_empty_success() {
 
 #[tokio::test]
 async fn resolution_applies_backend_then_run_regions_in_run_order() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [\"us-*\", ca-quebec]\n")],
+    let vastai = vastai().await;
+    let report = vastai
+        .resolve(
+            vastai.section("    regions: [\"us-*\", ca-quebec]\n"),
             &ResolveOptions::default().with_run_regions(
                 "--region",
                 vec!["CA-QUEBEC".into(), "us-texas".into(), "us-michigan".into()],
             ),
         )
-        .await
-        .remove(0);
+        .await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let resolution = report.resolution.unwrap();
     assert_eq!(resolution.source, Source::Live);
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["ca-quebec", "us-texas", "us-michigan"]);
     assert_eq!(
         resolution.exclusion_of("se-sweden"),
@@ -344,17 +301,16 @@ async fn resolution_applies_backend_then_run_regions_in_run_order() {
 
 #[tokio::test]
 async fn naming_a_known_region_without_offers_warns_instead_of_failing_as_unknown() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [us-texas, us-oregon]\n")],
+    let vastai = vastai().await;
+    let report = vastai
+        .resolve(
+            vastai.section("    regions: [us-texas, us-oregon]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     assert!(report.error.is_none(), "{:?}", report.error);
     let resolution = report.resolution.unwrap();
-    let ids: Vec<_> = resolution.regions.iter().map(|r| r.id.as_str()).collect();
+    let ids = kept_ids(&resolution);
     assert_eq!(ids, ["us-texas"]);
     assert!(
         resolution.warnings.iter().any(|w| w.contains("us-oregon")),
@@ -365,14 +321,13 @@ async fn naming_a_known_region_without_offers_warns_instead_of_failing_as_unknow
 
 #[tokio::test]
 async fn an_unknown_region_suggests_the_nearest_real_one() {
-    let emulator = emulator().await;
-    let report = kit()
-        .resolve_sections(
-            vec![section(&emulator, "    regions: [us-texs]\n")],
+    let vastai = vastai().await;
+    let report = vastai
+        .resolve(
+            vastai.section("    regions: [us-texs]\n"),
             &ResolveOptions::default(),
         )
-        .await
-        .remove(0);
+        .await;
     match report.error {
         Some(Error::UnknownRegion { suggestions, .. }) => assert_eq!(suggestions[0], "us-texas"),
         other => panic!("expected an unknown-region error, got {other:?}"),
@@ -381,12 +336,12 @@ async fn an_unknown_region_suggests_the_nearest_real_one() {
 
 #[tokio::test]
 async fn rejected_credentials_get_no_fallback() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
+    let emulator = vastai.emulator();
     emulator.set_fault(Fault::always("vastai", FaultKind::Unauthorized));
-    let report = kit()
-        .resolve_sections(vec![section(&emulator, "")], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = vastai
+        .resolve(vastai.section(""), &ResolveOptions::default())
+        .await;
     assert!(report.resolution.is_none());
     let message = report.error.unwrap().to_string();
     assert!(message.starts_with("vastai: auth"), "{message}");
@@ -394,12 +349,13 @@ async fn rejected_credentials_get_no_fallback() {
 
 #[tokio::test]
 async fn a_dstack_server_config_without_creds_type_works() {
-    let emulator = emulator().await;
+    let vastai = vastai().await;
     let yaml = format!(
         "projects:\n  - name: main\n    backends:\n      - type: vastai\n        creds:\n          api_key: {EMULATOR_API_KEY}\n        regions: [us-texas]\n        endpoint: {}\n",
-        emulator.endpoint("vastai")
+        vastai.endpoint()
     );
-    let report = kit()
+    let report = vastai
+        .kit()
         .resolve_sections(
             Config::from_yaml(&yaml, None, None).unwrap().backends,
             &ResolveOptions::default(),
@@ -420,15 +376,12 @@ async fn a_dstack_server_config_without_creds_type_works() {
 #[tokio::test]
 async fn the_api_key_never_appears_in_debug_or_errors() {
     let canary = "canary-5e2b71-vastai-key";
-    let emulator = emulator().await;
-    let section = section_with_key(&emulator, canary);
-    let provider = (regionkit_vastai::DESCRIPTOR.build)(&section).unwrap();
+    let vastai = vastai().await;
+    let section = vastai.section_with_creds(&api_key_creds(canary), "");
+    let provider = vastai.provider(&section);
     assert!(!format!("{section:?}").contains(canary));
     assert!(!format!("{provider:?}").contains(canary));
-    let report = kit()
-        .resolve_sections(vec![section], &ResolveOptions::default())
-        .await
-        .remove(0);
+    let report = vastai.resolve(section, &ResolveOptions::default()).await;
     let error = report.error.unwrap();
     assert!(!error.to_string().contains(canary));
     assert!(!format!("{error:?}").contains(canary));
@@ -436,9 +389,10 @@ async fn the_api_key_never_appears_in_debug_or_errors() {
 
 #[tokio::test]
 async fn missing_creds_name_the_field_and_the_fix() {
-    let message = (regionkit_vastai::DESCRIPTOR.build)(&parse("backends: [{type: vastai}]"))
-        .unwrap_err()
-        .to_string();
+    let message =
+        (regionkit_vastai::DESCRIPTOR.build)(&section_from_yaml("backends: [{type: vastai}]"))
+            .unwrap_err()
+            .to_string();
     assert!(
         message.contains("vastai") && message.contains("creds") && message.contains("api_key"),
         "{message}"
@@ -447,7 +401,7 @@ async fn missing_creds_name_the_field_and_the_fix() {
 
 #[tokio::test]
 async fn a_misspelt_creds_key_is_named() {
-    let message = (regionkit_vastai::DESCRIPTOR.build)(&parse(
+    let message = (regionkit_vastai::DESCRIPTOR.build)(&section_from_yaml(
         "backends: [{type: vastai, creds: {type: api_key, apikey: abc}}]",
     ))
     .unwrap_err()
