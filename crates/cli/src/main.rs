@@ -142,7 +142,7 @@ async fn regions(
         (Format::Table, false) => print!("{}", render::reports_table(&reports)),
         (Format::Table, true) => {
             for report in &reports {
-                print!("{}", render::explain_table(report));
+                print!("{}", render::explain_table(report, kit.registry()));
             }
         }
     }

@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
-use regionkit::{BackendReport, Error, Location, Registry, Resolution};
+use regionkit::{
+    BackendReport, Error, ExclusionReason, Location, RegionPolicy, Registry, Resolution,
+};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -153,8 +155,9 @@ fn trailer(out: &mut String, resolution: &Resolution) {
     }
 }
 
-/// Every region of one backend with its verdict.
-pub fn explain_table(report: &BackendReport) -> String {
+/// Every region of one backend with its verdict, and the curated lists behind any
+/// `no-image` or `not-in-defaults` verdict with their reason, date and way out.
+pub fn explain_table(report: &BackendReport, registry: &Registry) -> String {
     let mut out = String::new();
     header(&mut out, report);
     if let Some(resolution) = &report.resolution {
@@ -187,9 +190,35 @@ pub fn explain_table(report: &BackendReport) -> String {
             let _ = writeln!(out, "  {id:<width$}  {verdict:<21}  {why}");
         }
         trailer(&mut out, resolution);
+        if let Ok(descriptor) = registry.get(&report.backend) {
+            curated_lists(&mut out, resolution, &descriptor.policy);
+        }
     }
     live_error(&mut out, report);
     out
+}
+
+fn curated_lists(out: &mut String, resolution: &Resolution, policy: &RegionPolicy) {
+    let lists = [
+        (ExclusionReason::NoImage, "pinned", policy.pinned),
+        (ExclusionReason::NotInDefaults, "defaults", policy.defaults),
+    ];
+    for (reason, name, list) in lists {
+        let Some(list) = list else { continue };
+        if !resolution.excluded.iter().any(|e| e.reason == reason) {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "  {reason}: the {name} list ({} regions, as of {}): {}",
+            list.len(),
+            list.as_of,
+            list.reason
+        );
+        if !list.hint.is_empty() {
+            let _ = writeln!(out, "    {}", list.hint);
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -519,3 +519,80 @@ async fn demo_resolves_every_linked_backend_live() {
         );
     }
 }
+
+/// Run `explain BACKEND` against an emulator hosting only that backend.
+async fn explain(backend: &str) -> (Option<i32>, String) {
+    std::hint::black_box(regionkit::descriptors());
+    let emulator = Emulator::new().only([backend]).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("regionkit.yml");
+    emulator.write_config(&config).unwrap();
+    let output = regionkit(&["explain", backend, "--config", path(&config)], &[]).await;
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+fn verdict<'a>(text: &'a str, region: &str) -> &'a str {
+    text.lines()
+        .find(|line| line.split_whitespace().next() == Some(region))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .unwrap_or_else(|| panic!("no row for {region} in:\n{text}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_aws_shows_the_pin_opt_in_vpc_settings_and_new_regions() {
+    let (code, text) = explain("aws").await;
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(verdict(&text, "us-east-1"), "kept");
+    assert_eq!(verdict(&text, "ap-northeast-1"), "no-image");
+    assert_eq!(verdict(&text, "af-south-1"), "not-enabled");
+    assert_eq!(verdict(&text, "eu-north-1"), "missing-region-config");
+    assert!(
+        text.contains("new (not in the builtin list): ap-northeast-4"),
+        "{text}"
+    );
+    assert!(text.contains("the pinned list (11 regions"), "{text}");
+    assert!(text.contains("os_images"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_oci_shows_in_progress_subscriptions_and_unpinned_regions() {
+    let (code, text) = explain("oci").await;
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(verdict(&text, "us-ashburn-1"), "kept");
+    assert_eq!(verdict(&text, "us-chicago-1"), "not-enabled");
+    assert_eq!(verdict(&text, "eu-amsterdam-1"), "no-image");
+    assert!(text.contains("the pinned list (7 regions"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_gives_every_region_of_every_backend_a_verdict() {
+    const VERDICTS: &[&str] = &[
+        "kept",
+        "not-enabled",
+        "unavailable",
+        "no-image",
+        "not-in-defaults",
+        "missing-region-config",
+        "not-in-backend-config",
+        "not-in-run-config",
+    ];
+    for backend in regionkit::ENABLED {
+        let (code, text) = explain(backend).await;
+        assert_eq!(code, Some(0), "{backend}:\n{text}");
+        let rows: Vec<&str> = text
+            .lines()
+            .skip_while(|line| !line.trim_start().starts_with("REGION"))
+            .skip(1)
+            .take_while(|line| line.starts_with("  ") && !line.starts_with("   "))
+            .filter(|line| !line.contains(':'))
+            .collect();
+        assert!(!rows.is_empty(), "{backend} explained no region:\n{text}");
+        for row in rows {
+            let verdict = row.split_whitespace().nth(1).unwrap_or_default();
+            assert!(VERDICTS.contains(&verdict), "{backend}: `{row}`");
+        }
+    }
+}
