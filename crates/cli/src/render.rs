@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::time::SystemTime;
 
 use regionkit::{
-    BackendReport, Error, ExclusionReason, Location, RegionPolicy, Registry, Resolution,
+    BackendReport, Error, ExclusionReason, Location, RegionPolicy, Registry, Resolution, Source,
 };
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -107,9 +107,15 @@ fn header(out: &mut String, report: &BackendReport) {
     let policy = report.policy.map_or("?", |p| p.as_str());
     match &report.resolution {
         Some(r) => {
+            // Builtin data is as old as the list's last check, not fetched by this call.
+            let when = if r.source == Source::Builtin {
+                "as of"
+            } else {
+                "fetched"
+            };
             let _ = writeln!(
                 out,
-                "{} ({policy} policy, source: {}, fetched {}): {} usable region(s)",
+                "{} ({policy} policy, source: {}, {when} {}): {} usable region(s)",
                 report.backend,
                 r.source,
                 timestamp(r.fetched_at),

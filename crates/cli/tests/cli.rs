@@ -393,6 +393,11 @@ async fn offline_without_config_answers_from_builtin_tables() {
             .all(|b| b["source"] == "builtin" || b["source"] == "snapshot"),
         "{value}"
     );
+    // The fresh cache dir holds no snapshot, so lambda answers from its builtin list, dated
+    // by the list's as-of date rather than by the call.
+    let lambda = backends.iter().find(|b| b["backend"] == "lambda").unwrap();
+    assert_eq!(lambda["source"], "builtin");
+    assert_eq!(lambda["fetched_at"], "2026-08-21T00:00:00Z");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -610,7 +610,8 @@ fn builtin(
     Discovered {
         regions: Arc::new(known.regions.iter().map(|id| Region::new(*id)).collect()),
         source: Source::Builtin,
-        fetched_at: SystemTime::now(),
+        // The list is as old as its last check against its source, not as the call.
+        fetched_at: known.as_of_time().unwrap_or(SystemTime::UNIX_EPOCH),
         warnings,
         live_error,
     }

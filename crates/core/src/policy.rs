@@ -7,6 +7,7 @@
 //! into each backend crate by `cargo xtask codegen`.
 
 use std::fmt;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
@@ -46,6 +47,25 @@ impl CuratedList {
     }
 
     pub const EMPTY: Self = Self::new(&[], "", "", "");
+
+    /// `as_of` as a point in time (midnight UTC), when it is a `YYYY-MM-DD` date.
+    pub fn as_of_time(&self) -> Option<SystemTime> {
+        let mut parts = self.as_of.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+        let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return None;
+        }
+        // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let year_of_era = y - era * 400;
+        let shifted_month = (month + 9) % 12;
+        let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        let days = era * 146_097 + day_of_era - 719_468;
+        let seconds = u64::try_from(days.checked_mul(86_400)?).ok()?;
+        SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+    }
 
     pub fn contains(&self, id: &str) -> bool {
         self.regions.iter().any(|r| r.eq_ignore_ascii_case(id))
@@ -233,6 +253,29 @@ mod tests {
             PolicyKind::PinnedAndDefaults
         );
         assert_eq!(RegionPolicy::cluster().kind(), PolicyKind::Cluster);
+    }
+
+    #[test]
+    fn as_of_dates_become_midnight_utc() {
+        let list = CuratedList::new(&[], "r", "s", "2026-08-21");
+        let since_epoch = list
+            .as_of_time()
+            .unwrap()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap();
+        assert_eq!(since_epoch.as_secs(), 1_787_270_400);
+        assert_eq!(
+            CuratedList::new(&[], "r", "s", "1970-01-01").as_of_time(),
+            Some(SystemTime::UNIX_EPOCH)
+        );
+        assert_eq!(
+            CuratedList::new(&[], "r", "s", "someday").as_of_time(),
+            None
+        );
+        assert_eq!(
+            CuratedList::new(&[], "r", "s", "2026-13-01").as_of_time(),
+            None
+        );
     }
 
     #[test]
