@@ -616,12 +616,3 @@ fn builtin(
         live_error,
     }
 }
-
-/// The provider of a backend section, for callers that drive discovery themselves.
-pub fn build_provider(
-    registry: &Registry,
-    section: &BackendConfig,
-) -> Result<Arc<dyn RegionProvider>> {
-    let descriptor = registry.get(&section.backend)?;
-    (descriptor.build)(section)
-}
