@@ -26,9 +26,11 @@ pub fn render(backend: &Backend) -> String {
     let lists = data.lists();
     let mut out = String::new();
     if lists.is_empty() {
-        out.push_str("use regionkit_core::RegionPolicy;\n\n");
+        out.push_str("use regionkit_core::registry::BuildProvider;\n");
+        out.push_str("use regionkit_core::{BackendDescriptor, RegionPolicy};\n\n");
     } else {
-        out.push_str("use regionkit_core::{CuratedList, RegionPolicy};\n\n");
+        out.push_str("use regionkit_core::registry::BuildProvider;\n");
+        out.push_str("use regionkit_core::{BackendDescriptor, CuratedList, RegionPolicy};\n\n");
     }
     let _ = writeln!(out, "pub const ID: &str = {};", rust_string(&meta.id));
     let _ = writeln!(
@@ -74,6 +76,15 @@ pub fn render(backend: &Backend) -> String {
         }
     };
     let _ = writeln!(out, "\npub const POLICY: RegionPolicy = {policy};");
+    out.push_str(
+        "\n/// The backend's descriptor: everything above, and how to build its provider.\n\
+         pub const fn descriptor(build: BuildProvider) -> BackendDescriptor {\n\
+         BackendDescriptor::new(ID, DISPLAY_NAME, API, POLICY, build)\n\
+         .with_aliases(ALIASES)\n\
+         .with_config_keys(CONFIG_KEYS)\n\
+         .with_credential_shapes(CREDENTIAL_SHAPES)\n\
+         }\n",
+    );
     out
 }
 

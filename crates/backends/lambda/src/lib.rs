@@ -32,16 +32,7 @@ pub use provider::LambdaProvider;
 
 pub const BACKEND: &str = generated::ID;
 
-pub static DESCRIPTOR: BackendDescriptor = BackendDescriptor::new(
-    generated::ID,
-    generated::DISPLAY_NAME,
-    generated::API,
-    generated::POLICY,
-    build,
-)
-.with_aliases(generated::ALIASES)
-.with_config_keys(generated::CONFIG_KEYS)
-.with_credential_shapes(generated::CREDENTIAL_SHAPES);
+pub static DESCRIPTOR: BackendDescriptor = generated::descriptor(build);
 
 fn build(section: &BackendConfig) -> Result<Arc<dyn RegionProvider>> {
     Ok(Arc::new(LambdaProvider::new(LambdaConfig::from_section(
