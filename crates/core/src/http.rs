@@ -11,6 +11,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, ProviderError, ProviderErrorKind};
+use crate::retry::with_retries;
 
 /// Limits and retry settings shared by every backend.
 #[derive(Clone, Debug)]
@@ -66,7 +67,7 @@ impl HttpPolicy {
     }
 
     /// Backoff before attempt `attempt + 1`: full jitter over an exponential ceiling.
-    fn backoff(&self, attempt: u32) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = self
             .backoff_base
             .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
@@ -85,18 +86,32 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(policy: HttpPolicy) -> Result<Self, Error> {
-        let client = reqwest::Client::builder()
+        let client = Self::client_builder(&policy).build().map_err(|e| {
+            Error::config(
+                Default::default(),
+                format!("cannot build the HTTP client: {e}"),
+            )
+        })?;
+        Ok(Self { client, policy })
+    }
+
+    /// A `reqwest` client builder with the policy's connect timeout, redirect limit and user
+    /// agent, for a backend that needs a client of its own (a cluster's CA and client
+    /// certificate). Requests built from the finished client still go through
+    /// [`HttpClient::send`] and its retries.
+    pub fn client_builder(policy: &HttpPolicy) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .connect_timeout(policy.connect_timeout)
             .redirect(reqwest::redirect::Policy::limited(policy.max_redirects))
             .user_agent(concat!("regionkit/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                Error::config(
-                    Default::default(),
-                    format!("cannot build the HTTP client: {e}"),
-                )
-            })?;
-        Ok(Self { client, policy })
+    }
+
+    /// The same client under another policy (a backend's own timeout or body cap).
+    pub fn with_policy(&self, policy: HttpPolicy) -> Self {
+        Self {
+            client: self.client.clone(),
+            policy,
+        }
     }
 
     pub fn policy(&self) -> &HttpPolicy {
@@ -112,6 +127,8 @@ impl HttpClient {
     ///
     /// `classify` turns a non-success response into the backend's error (it reads the
     /// provider's error body); the status and `Retry-After` are filled in when it leaves them.
+    /// The request may come from any `reqwest::Client`, the backend's own included
+    /// ([`HttpClient::client_builder`]): the retry rules are the same.
     pub async fn send(
         &self,
         backend: &str,
@@ -119,57 +136,29 @@ impl HttpClient {
         deadline: Instant,
         classify: &(dyn Fn(&HttpResponse) -> ProviderError + Sync),
     ) -> Result<HttpResponse, ProviderError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(ProviderError::unavailable(
-                    backend,
-                    "the deadline passed before the request could be sent",
-                ));
-            }
-            let Some(this_try) = request.try_clone() else {
-                return Err(ProviderError::new(
-                    backend,
-                    ProviderErrorKind::Rejected,
-                    "the request body cannot be replayed",
-                ));
-            };
-            let timeout = self.policy.request_timeout.min(remaining);
-            let error = match tokio::time::timeout(timeout, self.attempt(backend, this_try)).await {
-                Err(_) => ProviderError::unavailable(
-                    backend,
-                    format!("no complete answer within {} ms", timeout.as_millis()),
-                ),
-                Ok(Err(error)) => error,
-                Ok(Ok(response)) if response.is_success() => return Ok(response),
-                Ok(Ok(response)) => {
-                    let mut error = classify(&response);
-                    error.status.get_or_insert(response.status);
-                    if error.retry_after.is_none() {
-                        error.retry_after = retry_after(&response.headers);
-                    }
-                    error
+        with_retries(backend, &self.policy, deadline, |_| {
+            let this_try = request.try_clone();
+            async move {
+                let Some(this_try) = this_try else {
+                    return Err(ProviderError::new(
+                        backend,
+                        ProviderErrorKind::Rejected,
+                        "the request body cannot be replayed",
+                    ));
+                };
+                let response = self.attempt(backend, this_try).await?;
+                if response.is_success() {
+                    return Ok(response);
                 }
-            };
-            if !error.is_temporary() || attempt >= self.policy.max_attempts {
-                return Err(error);
+                let mut error = classify(&response);
+                error.status.get_or_insert(response.status);
+                if error.retry_after.is_none() {
+                    error.retry_after = retry_after(&response.headers);
+                }
+                Err(error)
             }
-            let wait = error
-                .retry_after
-                .unwrap_or_else(|| self.policy.backoff(attempt));
-            if Instant::now() + wait >= deadline {
-                tracing::debug!(
-                    backend,
-                    wait_ms = wait.as_millis() as u64,
-                    "not retrying: the wait would pass the deadline"
-                );
-                return Err(error);
-            }
-            tracing::debug!(backend, attempt, wait_ms = wait.as_millis() as u64, error = %error.message, "retrying");
-            tokio::time::sleep(wait).await;
-        }
+        })
+        .await
     }
 
     async fn attempt(
@@ -252,6 +241,7 @@ fn transport_error(backend: &str, error: reqwest::Error) -> ProviderError {
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
+        // Any size may arrive; the retry loop compares it with the time left, never adds it.
         return Some(Duration::from_secs(seconds));
     }
     let date = httpdate::parse_http_date(value).ok()?;
