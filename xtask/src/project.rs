@@ -159,6 +159,10 @@ pub struct BackendMeta {
     pub scope: Scope,
     #[serde(default)]
     pub config_keys: Vec<String>,
+    /// Keys the orchestrator's own config defines for this backend that regionkit does not
+    /// read; a section may hold them, any other key is a config error.
+    #[serde(default)]
+    pub orchestrator_keys: Vec<String>,
     #[serde(default)]
     pub credential_shapes: Vec<String>,
 }

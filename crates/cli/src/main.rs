@@ -215,7 +215,11 @@ fn options(args: &ResolveArgs) -> Result<ResolveOptions, Error> {
     if !args.regions.is_empty() {
         options = options.with_run_regions("--region", args.regions.clone());
     } else if let Some(path) = &args.run {
-        if let Some(regions) = RunConfig::from_file(path)?.regions {
+        let run = RunConfig::from_file(path)?;
+        for warning in &run.warnings {
+            eprintln!("warning: {warning}");
+        }
+        if let Some(regions) = run.regions {
             options = options.with_run_regions(format!("{}: regions", path.display()), regions);
         }
     }

@@ -1,58 +1,17 @@
 //! Output: the JSON contract (DESIGN §5) and tables for people.
 
 use std::fmt::Write as _;
-use std::time::SystemTime;
 
+use regionkit::report::timestamp;
 use regionkit::{
-    BackendReport, Error, ExclusionReason, Location, RegionPolicy, Registry, Resolution, Source,
+    BackendReport, Error, ExclusionReason, RegionPolicy, Registry, Report, Resolution, Source,
 };
 use serde::Serialize;
 use serde_json::{json, Value};
 
-/// `{"backends": [...]}` exactly as the contract gives it.
-pub fn reports_json(reports: &[BackendReport]) -> Value {
-    json!({ "backends": reports.iter().map(report_json).collect::<Vec<_>>() })
-}
-
-fn report_json(report: &BackendReport) -> Value {
-    let resolution = report.resolution.as_ref();
-    let error = report
-        .error
-        .as_ref()
-        .map(|e| json!({ "kind": e.kind(), "message": e.to_string() }))
-        .or_else(|| {
-            resolution
-                .and_then(|r| r.live_error.as_ref())
-                .map(|e| json!({ "kind": e.kind.as_str(), "message": e.to_string() }))
-        });
-    json!({
-        "backend": report.backend,
-        "policy": report.policy.map(|p| p.as_str()),
-        "source": resolution.map(|r| r.source.as_str()),
-        "fetched_at": resolution.map(|r| timestamp(r.fetched_at)),
-        "regions": resolution.map_or_else(Vec::new, |r| r.regions.iter().map(|region| json!({
-            "id": region.id,
-            "display_name": region.display_name,
-            "status": region.status,
-            "zones": region.zones,
-            "location": region.location.as_ref().map(location_json),
-        })).collect()),
-        "excluded": resolution.map_or_else(Vec::new, |r| r.excluded.iter().map(|e| json!({
-            "id": e.id,
-            "reason": e.reason,
-        })).collect()),
-        "new": resolution.map_or_else(Vec::new, |r| r.new.clone()),
-        "warnings": resolution.map_or_else(Vec::new, |r| r.warnings.clone()),
-        "error": error,
-    })
-}
-
-fn location_json(location: &Location) -> Value {
-    serde_json::to_value(location).unwrap_or(Value::Null)
-}
-
-pub fn timestamp(time: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(time).to_string()
+/// `{"backends": [...]}` exactly as the contract gives it: the library's own report.
+pub fn reports_json(reports: &[BackendReport]) -> String {
+    Report::new(reports).to_json()
 }
 
 /// One block per backend: kept regions, then what was left out, new regions and warnings.
@@ -177,13 +136,12 @@ pub fn explain_table(report: &BackendReport, registry: &Registry) -> String {
                     format!("{} ({})", r.display_name, r.status),
                 )
             })
-            .chain(resolution.excluded.iter().map(|e| {
-                (
-                    e.id.as_str(),
-                    e.reason.as_str(),
-                    e.reason.explanation().to_owned(),
-                )
-            }))
+            .chain(
+                resolution
+                    .excluded
+                    .iter()
+                    .map(|e| (e.id.as_str(), e.reason.as_str(), e.explanation().to_owned())),
+            )
             .collect();
         let width = all
             .iter()
@@ -288,6 +246,6 @@ pub fn backends_table(registry: &Registry) -> String {
 }
 
 /// An error that stopped the command before any backend was resolved, as JSON.
-pub fn fatal_json(error: &Error) -> Value {
-    json!({ "backends": [], "error": { "kind": error.kind(), "message": error.to_string() } })
+pub fn fatal_json(error: &Error) -> String {
+    Report::failed(error).to_json()
 }

@@ -555,6 +555,10 @@ async fn explain_aws_shows_the_pin_opt_in_vpc_settings_and_new_regions() {
     assert_eq!(verdict(&text, "af-south-1"), "not-enabled");
     assert_eq!(verdict(&text, "eu-north-1"), "missing-region-config");
     assert!(
+        text.contains("`vpc_ids` has no entry for eu-north-1"),
+        "explain names the key that lacks the region:\n{text}"
+    );
+    assert!(
         text.contains("new (not in the builtin list): ap-northeast-4"),
         "{text}"
     );
@@ -600,4 +604,105 @@ async fn explain_gives_every_region_of_every_backend_a_verdict() {
             assert!(VERDICTS.contains(&verdict), "{backend}: `{row}`");
         }
     }
+}
+
+/// The committed JSON Schema of the report.
+fn report_schema() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json");
+    let text = std::fs::read_to_string(&path).expect("docs/report.schema.json is readable");
+    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
+}
+
+fn assert_valid(validator: &jsonschema::Validator, output: &Output, what: &str) {
+    let value = json(output);
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:#?}\n{value}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_output_validates_against_the_committed_schema() {
+    let validator = report_schema();
+
+    // Every linked backend, live, with locations, zones, exclusions, details and new regions.
+    let demo = regionkit(&["demo", "--format", "json"], &[]).await;
+    assert_eq!(demo.status.code(), Some(0), "{}", stderr(&demo));
+    assert_valid(&validator, &demo, "demo");
+    let excluded: Vec<Value> = json(&demo)["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["excluded"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert!(
+        excluded.iter().any(|e| e.get("detail").is_some()),
+        "some exclusion carries a detail: {excluded:?}"
+    );
+
+    // A live failure answered from the builtin list: `error` is set.
+    let setup = Setup::new().await;
+    setup
+        .emulator
+        .set_fault(Fault::always("lambda", FaultKind::Http500));
+    let config = setup.config("");
+    let outage = regionkit(
+        &["regions", "--config", path(&config), "--format", "json"],
+        &[],
+    )
+    .await;
+    assert_eq!(outage.status.code(), Some(3), "{}", stderr(&outage));
+    assert_valid(&validator, &outage, "outage");
+    assert_eq!(json(&outage)["backends"][0]["error"]["kind"], "unavailable");
+
+    // A command that fails before any backend is resolved.
+    let missing = setup.dir.path().join("missing.yml");
+    let fatal = regionkit(
+        &["regions", "--config", path(&missing), "--format", "json"],
+        &[],
+    )
+    .await;
+    assert_eq!(fatal.status.code(), Some(2));
+    assert_valid(&validator, &fatal, "fatal");
+    assert_eq!(json(&fatal)["error"]["kind"], "config");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_misspelt_backend_key_exits_2_naming_the_key_and_the_nearest_valid_one() {
+    let setup = Setup::new().await;
+    let config = setup.config("  regoins: [us-east-1]\n");
+    let output = regionkit(&["regions", "--config", path(&config)], &[]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+    assert!(
+        text.contains("`regoins`") && text.contains("did you mean `regions`"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_near_miss_of_regions_in_the_run_config_is_warned_about() {
+    let setup = Setup::new().await;
+    let config = setup.config("");
+    let run = setup.file(
+        ".dstack.yml",
+        "type: task\nregion: us-east-1\ncommands: [nvidia-smi]\n",
+    );
+    let output = regionkit(
+        &["regions", "--config", path(&config), "--run", path(&run)],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning:") && stderr(&output).contains("did you mean `regions`"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -102,6 +102,11 @@ impl BackendConfig {
         })
     }
 
+    /// The keys written in the section, as strings (non-string keys are left out).
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.section.keys().filter_map(Value::as_str)
+    }
+
     /// The file the section came from, if it came from one.
     pub fn file(&self) -> Option<&Path> {
         self.file.as_deref()
@@ -312,10 +317,14 @@ fn yaml_error(e: &serde_yaml::Error, file: Option<&Path>) -> Error {
     Error::config(location, format!("invalid YAML: {e}"))
 }
 
-/// The `regions` of a run configuration (dstack's `.dstack.yml` shape; other keys ignored).
+/// The `regions` of a run configuration (dstack's `.dstack.yml` shape). A run configuration
+/// holds many other keys, so they are not checked, except that a near miss of `regions`
+/// (`region`, `regoins`) gets a warning: it would otherwise narrow nothing, silently.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RunConfig {
     pub regions: Option<Vec<String>>,
+    pub warnings: Vec<String>,
 }
 
 impl RunConfig {
@@ -341,9 +350,27 @@ impl RunConfig {
         if text.trim().is_empty() {
             return Ok(Self::default());
         }
-        let shape: Shape = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
+        let document: Value = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
+        let warnings = match &document {
+            Value::Mapping(top) => top
+                .keys()
+                .filter_map(Value::as_str)
+                .filter(|key| {
+                    *key != "regions" && strsim::damerau_levenshtein(key, "regions") <= 2
+                })
+                .map(|key| {
+                    format!(
+                        "{}: `{key}` is not a run configuration key; did you mean `regions`? It narrows nothing as written",
+                        file.map_or_else(|| "run config".to_owned(), |f| f.display().to_string())
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let shape: Shape = serde_yaml::from_value(document).map_err(|e| yaml_error(&e, file))?;
         Ok(Self {
             regions: shape.regions,
+            warnings,
         })
     }
 }
@@ -426,6 +453,26 @@ mod tests {
             endpoint.join("/locations"),
             "https://api.verda.com/v1/locations"
         );
+    }
+
+    #[test]
+    fn a_near_miss_of_regions_in_a_run_config_is_a_warning() {
+        let run = RunConfig::from_yaml(
+            "type: task\nregoins: [us-east-1]\nresources: {gpu: 24GB}\n",
+            Some(Path::new(".dstack.yml")),
+        )
+        .unwrap();
+        assert_eq!(run.regions, None);
+        assert_eq!(run.warnings.len(), 1, "{:?}", run.warnings);
+        assert!(
+            run.warnings[0].contains("`regoins`") && run.warnings[0].contains(".dstack.yml"),
+            "{:?}",
+            run.warnings
+        );
+        let region = RunConfig::from_yaml("region: us-east-1\n", None).unwrap();
+        assert_eq!(region.warnings.len(), 1);
+        let fine = RunConfig::from_yaml("type: task\nregions: [us-east-1]\n", None).unwrap();
+        assert!(fine.warnings.is_empty());
     }
 
     #[test]

@@ -13,17 +13,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use futures_util::stream::{self, StreamExt};
 use tokio::task::JoinSet;
 
 use crate::cache::{account_of, AccountKey, CachePolicy, Fetched, Flight, Lookup, RegionCache};
 use crate::config::{BackendConfig, Config};
 use crate::error::{Error, ProviderError, ProviderErrorKind, Result};
 use crate::http::{HttpClient, HttpPolicy};
-use crate::model::Region;
-use crate::policy::PolicyKind;
-use crate::provider::{DiscoveryContext, ProviderSettings, RegionProvider};
+use crate::model::{Region, RegionStatus};
+use crate::policy::{ExclusionReason, PolicyKind};
+use crate::provider::{DiscoveryContext, ProviderSettings, Refined, RegionProvider};
 use crate::registry::{BackendDescriptor, Registry};
-use crate::resolve::{resolve, Resolution, ResolveInput, Restriction, Source};
+use crate::resolve::{resolve, Exclusion, Resolution, ResolveInput, Restriction, Source};
 use crate::snapshot::{FileSnapshotStore, Snapshot, SnapshotError, SnapshotStore};
 
 /// How to resolve.
@@ -111,7 +112,11 @@ pub struct RegionKit {
     /// Per-backend policies, keyed by the name given (an id or alias).
     backend_cache_policies: Arc<HashMap<String, CachePolicy>>,
     snapshots: Option<Arc<dyn SnapshotStore>>,
+    refinements: Arc<RefinementCache>,
 }
+
+/// Refinements of single regions, per account, each with the time it was made.
+type RefinementCache = std::sync::Mutex<HashMap<(AccountKey, String), (Instant, Refined)>>;
 
 impl RegionKit {
     /// A kit with the default cache policy and no snapshot store.
@@ -123,6 +128,7 @@ impl RegionKit {
             cache_policy: CachePolicy::default(),
             backend_cache_policies: Arc::new(HashMap::new()),
             snapshots: None,
+            refinements: Arc::default(),
         })
     }
 
@@ -169,12 +175,37 @@ impl RegionKit {
         self.snapshots.as_ref()
     }
 
-    /// The cache policy that applies to a backend.
+    /// The cache policy that applies to a backend: the kit's setting for it, else the
+    /// kit's default with the backend's own lifetime where its descriptor sets one.
     pub fn cache_policy_for(&self, descriptor: &BackendDescriptor) -> CachePolicy {
-        self.backend_cache_policies
+        if let Some((_, policy)) = self
+            .backend_cache_policies
             .iter()
             .find(|(name, _)| descriptor.answers_to(name))
-            .map_or(self.cache_policy, |(_, policy)| *policy)
+        {
+            return *policy;
+        }
+        match descriptor.tuning.cache_ttl {
+            Some(ttl) => self.cache_policy.with_ttl(ttl),
+            None => self.cache_policy,
+        }
+    }
+
+    /// The HTTP client for a backend: the kit's, with the backend's own request timeout and
+    /// body cap where its descriptor sets them.
+    pub fn http_for(&self, descriptor: &BackendDescriptor) -> HttpClient {
+        let tuning = descriptor.tuning;
+        if tuning.request_timeout.is_none() && tuning.max_body_bytes.is_none() {
+            return self.http.clone();
+        }
+        let mut policy = self.http.policy().clone();
+        if let Some(timeout) = tuning.request_timeout {
+            policy = policy.with_request_timeout(timeout);
+        }
+        if let Some(bytes) = tuning.max_body_bytes {
+            policy = policy.with_max_body_bytes(bytes);
+        }
+        self.http.with_policy(policy)
     }
 
     /// Resolve every backend of `config` concurrently, in config order.
@@ -246,26 +277,33 @@ impl RegionKit {
             Err(error) => return BackendReport::failed(&section.backend, None, error),
         };
         let policy = descriptor.policy.kind();
+        if let Err(error) = check_keys(descriptor, section) {
+            return BackendReport::failed(descriptor.id, Some(policy), error);
+        }
         let (key, bare) = account_of(descriptor.id, section);
         let account = Account { key, bare };
         let provider = (descriptor.build)(section);
-        let (discovered, settings) = match (provider, options.offline) {
+        let (discovered, settings, refiner) = match (provider, options.offline) {
             (Ok(provider), false) => {
                 let settings = provider.settings();
+                let refiner = provider.refines().then(|| provider.clone());
                 (
                     self.discover(descriptor, provider, &account, options, deadline)
                         .await,
                     settings,
+                    refiner,
                 )
             }
             (Ok(provider), true) => (
                 self.offline(descriptor, &account).await,
                 provider.settings(),
+                None,
             ),
             // Offline needs no credentials: a section that cannot build a client still resolves.
             (Err(_), true) => (
                 self.offline(descriptor, &account).await,
                 ProviderSettings::default(),
+                None,
             ),
             (Err(error), false) => {
                 return BackendReport::failed(descriptor.id, Some(policy), error)
@@ -294,6 +332,19 @@ impl RegionKit {
             Ok(mut resolution) => {
                 resolution.warnings.splice(0..0, discovered.warnings);
                 resolution.live_error = discovered.live_error;
+                // Only the account's current view is worth a closer look: a fallback answer
+                // came about because the provider is failing.
+                if let Some(provider) = refiner.filter(|_| resolution.source.is_current()) {
+                    self.refine(
+                        descriptor,
+                        provider,
+                        &account,
+                        &mut resolution,
+                        options,
+                        deadline,
+                    )
+                    .await;
+                }
                 let error = resolution.empty_error();
                 BackendReport {
                     backend: descriptor.id.to_owned(),
@@ -310,6 +361,77 @@ impl RegionKit {
                 BackendReport::failed(descriptor.id, Some(policy), error)
             }
         }
+    }
+
+    /// Ask the provider about each kept region, a few at a time and under the deadline;
+    /// move the ones it reports not enabled or unavailable to the excluded. A refinement that
+    /// fails or runs out of time keeps its region, with a warning.
+    async fn refine(
+        &self,
+        descriptor: &'static BackendDescriptor,
+        provider: Arc<dyn RegionProvider>,
+        account: &Account,
+        resolution: &mut Resolution,
+        options: &ResolveOptions,
+        deadline: Instant,
+    ) {
+        let ttl = descriptor
+            .tuning
+            .refine_ttl
+            .unwrap_or_else(|| self.cache_policy_for(descriptor).ttl);
+        let key_of =
+            |region: &Region| (account.key.clone(), region.id.as_str().to_ascii_lowercase());
+        let mut known: HashMap<String, Refined> = HashMap::new();
+        let mut todo = Vec::new();
+        {
+            let cache = self.refinements.lock().unwrap_or_else(|p| p.into_inner());
+            for region in &resolution.regions {
+                match cache.get(&key_of(region)) {
+                    Some((at, refined)) if !options.refresh && at.elapsed() < ttl => {
+                        known.insert(region.id.as_str().to_owned(), refined.clone());
+                    }
+                    _ => todo.push(region.clone()),
+                }
+            }
+        }
+        let ctx = DiscoveryContext::new(descriptor.id, self.http_for(descriptor), deadline);
+        let looked: Vec<(Region, Result<Refined, ProviderError>)> = stream::iter(todo)
+            .map(|region| {
+                let provider = provider.clone();
+                let ctx = &ctx;
+                async move {
+                    let budget = deadline.saturating_duration_since(Instant::now());
+                    let result =
+                        match tokio::time::timeout(budget, provider.refine(ctx, &region)).await {
+                            Ok(result) => result,
+                            Err(_) => Err(ProviderError::unavailable(
+                                descriptor.id,
+                                "no answer before the deadline",
+                            )),
+                        };
+                    (region, result)
+                }
+            })
+            .buffer_unordered(descriptor.tuning.refine_concurrency.max(1))
+            .collect()
+            .await;
+        resolution.warnings.extend(ctx.warnings());
+        {
+            let mut cache = self.refinements.lock().unwrap_or_else(|p| p.into_inner());
+            for (region, result) in looked {
+                match result {
+                    Ok(refined) => {
+                        cache.insert(key_of(&region), (Instant::now(), refined.clone()));
+                        known.insert(region.id.as_str().to_owned(), refined);
+                    }
+                    Err(error) => resolution.warnings.push(format!(
+                        "could not check region `{}` more closely ({}); kept as listed",
+                        region.id, error.message
+                    )),
+                }
+            }
+        }
+        apply_refinements(resolution, &known);
     }
 
     /// The cached answer, else one shared live discovery, else the fallback chain.
@@ -373,7 +495,7 @@ impl RegionKit {
         policy: &CachePolicy,
         deadline: Instant,
     ) -> Flight {
-        let http = self.http.clone();
+        let http = self.http_for(descriptor);
         let snapshots = self.snapshots.clone();
         let key = account.key.clone();
         self.cache.flight(&account.key, policy, move || async move {
@@ -513,6 +635,69 @@ impl RegionKit {
             }
         }
     }
+}
+
+/// Move the regions a refinement found not enabled or unavailable to the excluded, and take
+/// its status for the rest.
+fn apply_refinements(resolution: &mut Resolution, known: &HashMap<String, Refined>) {
+    if known.is_empty() {
+        return;
+    }
+    let mut kept = Vec::with_capacity(resolution.regions.len());
+    for mut region in std::mem::take(&mut resolution.regions) {
+        let Some(refined) = known.get(region.id.as_str()) else {
+            kept.push(region);
+            continue;
+        };
+        let reason = match refined.status {
+            RegionStatus::NotEnabled => ExclusionReason::NotEnabled,
+            RegionStatus::Unavailable => ExclusionReason::Unavailable,
+            status => {
+                region.status = status;
+                kept.push(region);
+                continue;
+            }
+        };
+        let mut exclusion = Exclusion::new(region.id.clone(), reason);
+        if let Some(why) = &refined.why {
+            exclusion = exclusion.with_detail(why.clone());
+        }
+        resolution.excluded.push(exclusion);
+    }
+    resolution.regions = kept;
+}
+
+/// A key in a backend section that no one defines is a mistake, not something to ignore
+/// (`regoins: [...]` would otherwise resolve every region).
+fn check_keys(descriptor: &BackendDescriptor, section: &BackendConfig) -> Result<()> {
+    let Some(key) = section.keys().find(|k| !descriptor.accepts_key(k)) else {
+        return Ok(());
+    };
+    let hint = match descriptor.nearest_key(key) {
+        Some(near) => format!(" (did you mean `{near}`?)"),
+        None => String::new(),
+    };
+    let mut keys: Vec<&str> = crate::registry::SHARED_KEYS
+        .iter()
+        .chain(descriptor.config_keys)
+        .copied()
+        .collect();
+    keys.dedup();
+    let error = Error::backend_config(
+        descriptor.id,
+        key,
+        format!(
+            "unknown key{hint}; this backend reads {}",
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    Err(match section.file() {
+        Some(file) => error.in_file(file),
+        None => error,
+    })
 }
 
 /// The section's account, as the cache and the snapshot store know it.

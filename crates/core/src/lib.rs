@@ -14,12 +14,15 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod geo;
+pub mod grpc;
 pub mod http;
 pub mod model;
 pub mod policy;
 pub mod provider;
 pub mod registry;
+pub mod report;
 pub mod resolve;
+pub mod retry;
 pub mod secret;
 pub mod snapshot;
 
@@ -33,9 +36,11 @@ pub use error::{ConfigLocation, Error, ProviderError, ProviderErrorKind, Result}
 pub use http::{HttpClient, HttpPolicy, HttpResponse};
 pub use model::{Location, Region, RegionId, RegionStatus};
 pub use policy::{CuratedList, ExclusionReason, PolicyKind, PolicyScope, RegionPolicy};
-pub use provider::{DiscoveryContext, ProviderSettings, RegionConfig, RegionProvider};
-pub use registry::{BackendDescriptor, BackendRegistration, Registry};
+pub use provider::{DiscoveryContext, ProviderSettings, Refined, RegionConfig, RegionProvider};
+pub use registry::{BackendDescriptor, BackendRegistration, BackendTuning, Registry};
+pub use report::{ErrorReport, Report};
 pub use resolve::{resolve, Exclusion, Resolution, ResolveInput, Restriction, Source};
+pub use retry::with_retries;
 pub use secret::Secret;
 pub use snapshot::{
     FileSnapshotStore, MemorySnapshotStore, Snapshot, SnapshotError, SnapshotStore,

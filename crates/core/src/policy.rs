@@ -13,6 +13,7 @@ use serde::Serialize;
 
 /// A curated list of region ids with its provenance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CuratedList {
     pub regions: &'static [&'static str],
     /// Why the list exists, in one sentence.
@@ -92,6 +93,7 @@ pub enum PolicyScope {
 
 /// The region policy of one backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RegionPolicy {
     pub pinned: Option<CuratedList>,
     pub defaults: Option<CuratedList>,

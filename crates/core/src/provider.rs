@@ -1,11 +1,14 @@
-//! The contract between core and a backend crate: discovery, and per-account settings that
-//! shape the policy.
+//! The contract between core and a backend crate: discovery, an optional refinement of the
+//! candidates, and per-account settings that shape the policy.
 //!
 //! Flow: a backend's [`RegionProvider::discover`] returns the provider's full current view;
-//! core applies the policy, the per-region settings and the user's restrictions, and explains
-//! every region it leaves out.
+//! core applies the policy, the per-region settings and the user's restrictions; then, for a
+//! provider that can tell more about a region only at a cost (Azure's per-location SKUs),
+//! [`RegionProvider::refine`] looks at each region that survived, a few at a time. Core
+//! explains every region it leaves out.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -13,7 +16,8 @@ use async_trait::async_trait;
 
 use crate::error::ProviderError;
 use crate::http::{HttpClient, HttpResponse};
-use crate::model::{Region, RegionId};
+use crate::model::{Region, RegionId, RegionStatus};
+use crate::retry::with_retries;
 
 /// What a provider call needs: the shared HTTP client and the time by which to be done.
 #[derive(Clone, Debug)]
@@ -72,6 +76,16 @@ impl DiscoveryContext {
             .clone()
     }
 
+    /// Run a call of any transport (a gRPC call) under the shared retry policy and this
+    /// discovery's deadline. `call` gets the attempt number and classifies its own errors.
+    pub async fn call<T, F, Fut>(&self, call: F) -> Result<T, ProviderError>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        with_retries(&self.backend, self.http.policy(), self.deadline, call).await
+    }
+
     /// Send under the shared policy (retries, `Retry-After`, size cap, deadline).
     pub async fn send(
         &self,
@@ -88,12 +102,52 @@ impl DiscoveryContext {
 #[async_trait]
 pub trait RegionProvider: Send + Sync + fmt::Debug {
     /// The provider's full current view of its regions, each with a status. Pagination and
-    /// auth happen here; retries and timeouts in the shared HTTP policy.
+    /// auth happen here; retries and timeouts in the shared retry policy.
     async fn discover(&self, ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError>;
 
     /// Settings of this account's config that shape the policy.
     fn settings(&self) -> ProviderSettings {
         ProviderSettings::default()
+    }
+
+    /// Whether [`refine`](Self::refine) has anything to say; core calls it only then.
+    fn refines(&self) -> bool {
+        false
+    }
+
+    /// A closer look at one region that survived policy and restrictions, when that look is
+    /// too slow to take for every region (one request per region). Returns the region's
+    /// status for this account: `not-enabled` or `unavailable` excludes it. Core runs a few at
+    /// a time under the deadline and caches the answers; a failure keeps the region, with a
+    /// warning.
+    async fn refine(
+        &self,
+        _ctx: &DiscoveryContext,
+        region: &Region,
+    ) -> Result<Refined, ProviderError> {
+        Ok(Refined::status(region.status))
+    }
+}
+
+/// What a refinement found out about one region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Refined {
+    pub status: RegionStatus,
+    /// Why, in a few words, when the status changed ("every GPU size is restricted").
+    pub why: Option<String>,
+}
+
+impl Refined {
+    pub fn status(status: RegionStatus) -> Self {
+        Self { status, why: None }
+    }
+
+    pub fn because(status: RegionStatus, why: impl Into<String>) -> Self {
+        Self {
+            status,
+            why: Some(why.into()),
+        }
     }
 }
 
@@ -103,8 +157,9 @@ pub trait RegionProvider: Send + Sync + fmt::Debug {
 pub struct ProviderSettings {
     /// Set when the user brings their own image, so `pinned` does not apply; says why.
     pub pin_lifted: Option<String>,
-    /// Per-region settings the backend config holds (AWS `vpc_ids`, Nebius projects).
-    pub region_config: Option<RegionConfig>,
+    /// Per-region settings the backend config holds, one per config key (AWS `vpc_ids`,
+    /// Azure `vpc_ids` and `subnet_ids`, Nebius `projects`).
+    pub region_configs: Vec<RegionConfig>,
 }
 
 impl ProviderSettings {
@@ -113,13 +168,24 @@ impl ProviderSettings {
         self
     }
 
+    /// Add the per-region settings of one config key.
     pub fn with_region_config(mut self, config: RegionConfig) -> Self {
-        self.region_config = Some(config);
+        self.region_configs.push(config);
         self
+    }
+
+    /// The required per-region settings that have no entry for `id`: the keys to name when
+    /// the region is excluded as `missing-region-config`.
+    pub fn missing_for(&self, id: &RegionId) -> Vec<&str> {
+        self.region_configs
+            .iter()
+            .filter(|c| c.required && !c.has(id))
+            .map(|c| c.field.as_str())
+            .collect()
     }
 }
 
-/// Regions that have per-region settings in the backend config.
+/// Regions that have per-region settings under one key of the backend config.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RegionConfig {
@@ -141,5 +207,34 @@ impl RegionConfig {
 
     pub fn has(&self, id: &RegionId) -> bool {
         self.configured.iter().any(|c| id.matches(c.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_for_names_every_required_key_without_the_region() {
+        let settings = ProviderSettings::default()
+            .with_region_config(RegionConfig::new(
+                "vpc_ids",
+                vec![RegionId::new("eastus")],
+                true,
+            ))
+            .with_region_config(RegionConfig::new(
+                "subnet_ids",
+                vec![RegionId::new("westeurope")],
+                true,
+            ))
+            .with_region_config(RegionConfig::new("tags", Vec::new(), false));
+        assert_eq!(
+            settings.missing_for(&RegionId::new("northeurope")),
+            ["vpc_ids", "subnet_ids"]
+        );
+        assert_eq!(
+            settings.missing_for(&RegionId::new("EastUS")),
+            ["subnet_ids"]
+        );
     }
 }

@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::config::BackendConfig;
 use crate::error::{Error, Result};
@@ -17,6 +18,7 @@ pub type BuildProvider = fn(&BackendConfig) -> Result<Arc<dyn RegionProvider>>;
 
 /// Everything core needs to know about one backend.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct BackendDescriptor {
     pub id: &'static str,
     pub aliases: &'static [&'static str],
@@ -26,10 +28,46 @@ pub struct BackendDescriptor {
     pub policy: RegionPolicy,
     /// Config keys the backend reads besides the shared ones, for the docs.
     pub config_keys: &'static [&'static str],
+    /// Keys the orchestrator's own config defines for this backend that regionkit does not
+    /// read (dstack's `tags`, `public_ips`): accepted, so a real `config.yml` loads unchanged.
+    pub orchestrator_keys: &'static [&'static str],
     /// Credential shapes accepted (`api_key`, `access_key`, `default`), for the docs.
     pub credential_shapes: &'static [&'static str],
+    /// Limits of this backend's requests where the shared policy does not fit a slow API.
+    pub tuning: BackendTuning,
     pub build: BuildProvider,
 }
+
+/// Per-backend overrides of the shared HTTP and cache policy; `None` keeps the kit's own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BackendTuning {
+    /// Longest wait for one request.
+    pub request_timeout: Option<Duration>,
+    /// Largest response body read.
+    pub max_body_bytes: Option<usize>,
+    /// How long a discovery stays fresh.
+    pub cache_ttl: Option<Duration>,
+    /// How long a refinement of one region stays fresh (it is often slower and changes less
+    /// than the listing); the discovery's lifetime when unset.
+    pub refine_ttl: Option<Duration>,
+    /// Refinements in flight at once for one resolve.
+    pub refine_concurrency: usize,
+}
+
+impl BackendTuning {
+    /// The shared policy everywhere, and eight refinements in flight.
+    pub const DEFAULT: Self = Self {
+        request_timeout: None,
+        max_body_bytes: None,
+        cache_ttl: None,
+        refine_ttl: None,
+        refine_concurrency: 8,
+    };
+}
+
+/// The keys core reads in every backend section.
+pub const SHARED_KEYS: &[&str] = &["type", "regions", "endpoint", "allow_http"];
 
 impl BackendDescriptor {
     pub const fn new(
@@ -46,7 +84,9 @@ impl BackendDescriptor {
             api,
             policy,
             config_keys: &[],
+            orchestrator_keys: &[],
             credential_shapes: &[],
+            tuning: BackendTuning::DEFAULT,
             build,
         }
     }
@@ -61,8 +101,35 @@ impl BackendDescriptor {
         self
     }
 
+    pub const fn with_orchestrator_keys(mut self, keys: &'static [&'static str]) -> Self {
+        self.orchestrator_keys = keys;
+        self
+    }
+
     pub const fn with_credential_shapes(mut self, shapes: &'static [&'static str]) -> Self {
         self.credential_shapes = shapes;
+        self
+    }
+
+    pub const fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.tuning.request_timeout = Some(timeout);
+        self
+    }
+
+    pub const fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.tuning.max_body_bytes = Some(bytes);
+        self
+    }
+
+    pub const fn with_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.tuning.cache_ttl = Some(ttl);
+        self
+    }
+
+    /// How long refinements stay fresh, and how many run at once (at least one).
+    pub const fn with_refinement(mut self, ttl: Duration, concurrency: usize) -> Self {
+        self.tuning.refine_ttl = Some(ttl);
+        self.tuning.refine_concurrency = if concurrency == 0 { 1 } else { concurrency };
         self
     }
 
@@ -70,6 +137,26 @@ impl BackendDescriptor {
     pub fn answers_to(&self, name: &str) -> bool {
         self.id.eq_ignore_ascii_case(name)
             || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    }
+
+    /// Every key a section of this backend may hold: the shared ones, the backend's own and
+    /// the orchestrator's.
+    pub fn accepts_key(&self, key: &str) -> bool {
+        SHARED_KEYS.contains(&key)
+            || self.config_keys.contains(&key)
+            || self.orchestrator_keys.contains(&key)
+    }
+
+    /// The accepted key nearest to a misspelt one, when one is close enough to be meant.
+    pub fn nearest_key(&self, key: &str) -> Option<&'static str> {
+        SHARED_KEYS
+            .iter()
+            .chain(self.config_keys)
+            .chain(self.orchestrator_keys)
+            .map(|k| (strsim::damerau_levenshtein(key, k), *k))
+            .filter(|(distance, k)| *distance <= (k.len() / 3).max(2))
+            .min()
+            .map(|(_, k)| k)
     }
 }
 
@@ -200,6 +287,27 @@ mod tests {
         let registry = Registry::from_descriptors([&BETA, &ALPHA]).unwrap();
         assert_eq!(registry.ids().collect::<Vec<_>>(), ["alpha", "beta"]);
         assert_eq!(registry.get("FIRST").unwrap().id, "alpha");
+    }
+
+    #[test]
+    fn keys_are_the_shared_the_backends_and_the_orchestrators() {
+        static GAMMA: BackendDescriptor = BackendDescriptor::new(
+            "gamma",
+            "Gamma",
+            "none",
+            RegionPolicy::dynamic(CuratedList::EMPTY),
+            never,
+        )
+        .with_config_keys(&["creds", "vpc_ids"])
+        .with_orchestrator_keys(&["public_ips", "tags"]);
+        for key in ["type", "regions", "creds", "vpc_ids", "public_ips"] {
+            assert!(GAMMA.accepts_key(key), "{key}");
+        }
+        assert!(!GAMMA.accepts_key("regoins"));
+        assert_eq!(GAMMA.nearest_key("regoins"), Some("regions"));
+        assert_eq!(GAMMA.nearest_key("vpc_id"), Some("vpc_ids"));
+        assert_eq!(GAMMA.nearest_key("publicips"), Some("public_ips"));
+        assert_eq!(GAMMA.nearest_key("kubeconfig"), None);
     }
 
     #[test]

@@ -80,9 +80,36 @@ pub struct ResolveInput<'a> {
 
 /// One region left out, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Exclusion {
     pub id: RegionId,
     pub reason: ExclusionReason,
+    /// What exactly, where the reason alone does not say it: the config keys without an entry
+    /// for the region, or what a refinement found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Exclusion {
+    pub fn new(id: RegionId, reason: ExclusionReason) -> Self {
+        Self {
+            id,
+            reason,
+            detail: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The detail, else the reason's general explanation.
+    pub fn explanation(&self) -> &str {
+        self.detail
+            .as_deref()
+            .unwrap_or_else(|| self.reason.explanation())
+    }
 }
 
 /// The answer for one backend.
@@ -172,7 +199,6 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
     let defaults = policy
         .defaults
         .filter(|_| backend_sel.is_none() && run_sel.is_none());
-    let region_config = settings.region_config.as_ref().filter(|c| c.required);
 
     let mut kept = Vec::new();
     let mut excluded = Vec::new();
@@ -186,7 +212,7 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
             _ if defaults.is_some_and(|d| !d.contains(region.id.as_str())) => {
                 Some(ExclusionReason::NotInDefaults)
             }
-            _ if region_config.is_some_and(|c| !c.has(&region.id)) => {
+            _ if !settings.missing_for(&region.id).is_empty() => {
                 Some(ExclusionReason::MissingRegionConfig)
             }
             _ if backend_sel
@@ -201,10 +227,14 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
             _ => None,
         };
         match reason {
-            Some(reason) => excluded.push(Exclusion {
-                id: region.id.clone(),
-                reason,
-            }),
+            Some(ExclusionReason::MissingRegionConfig) => excluded.push(
+                Exclusion::new(region.id.clone(), ExclusionReason::MissingRegionConfig)
+                    .with_detail(missing_detail(
+                        &settings.missing_for(&region.id),
+                        &region.id,
+                    )),
+            ),
+            Some(reason) => excluded.push(Exclusion::new(region.id.clone(), reason)),
             None => kept.push(region.clone()),
         }
     }
@@ -251,7 +281,7 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
         }
     }
 
-    if let Some(config) = &settings.region_config {
+    for config in &settings.region_configs {
         for id in &config.configured {
             if !kept.iter().any(|r| r.id.matches(id.as_str())) {
                 warnings.push(format!(
@@ -288,6 +318,13 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
         warnings,
         live_error: None,
     })
+}
+
+/// "`vpc_ids` has no entry for eu-north-1", naming every key that lacks the region.
+fn missing_detail(keys: &[&str], id: &RegionId) -> String {
+    let named: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    let verb = if named.len() == 1 { "has" } else { "have" };
+    format!("{} {verb} no entry for {id}", named.join(" and "))
 }
 
 /// Regions by id, first occurrence wins, ids compared case-insensitively.
@@ -713,6 +750,15 @@ mod tests {
         assert_eq!(
             r.exclusion_of("us-west-1"),
             Some(ExclusionReason::MissingRegionConfig)
+        );
+        let us_west = r
+            .excluded
+            .iter()
+            .find(|e| e.id.as_str() == "us-west-1")
+            .unwrap();
+        assert_eq!(
+            us_west.detail.as_deref(),
+            Some("`vpc_ids` has no entry for us-west-1")
         );
         assert!(
             r.warnings.iter().any(|w| w.contains("ap-south-9")),

@@ -6,13 +6,14 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use regionkit_core::{
     async_trait, AccountKey, BackendConfig, BackendDescriptor, BackendReport, CachePolicy, Config,
-    CuratedList, DiscoveryContext, Error, FileSnapshotStore, HttpPolicy, MemorySnapshotStore,
-    ProviderError, ProviderErrorKind, Region, RegionKit, RegionPolicy, RegionProvider, Registry,
-    ResolveOptions, Snapshot, SnapshotStore, Source,
+    CuratedList, DiscoveryContext, Error, ExclusionReason, FileSnapshotStore, HttpPolicy,
+    MemorySnapshotStore, ProviderError, ProviderErrorKind, Refined, Region, RegionKit,
+    RegionPolicy, RegionProvider, RegionStatus, Registry, ResolveOptions, Snapshot, SnapshotStore,
+    Source,
 };
 
 /// What one discovery does.
@@ -114,7 +115,9 @@ static SCRIPTED: BackendDescriptor = BackendDescriptor::new(
         "2026-01-01",
     )),
     build_scripted,
-);
+)
+.with_config_keys(&["scenario"])
+.with_orchestrator_keys(&["tags"]);
 
 static CLUSTERED: BackendDescriptor = BackendDescriptor::new(
     "clustered",
@@ -122,7 +125,8 @@ static CLUSTERED: BackendDescriptor = BackendDescriptor::new(
     "none",
     RegionPolicy::cluster(),
     build_clustered,
-);
+)
+.with_config_keys(&["scenario"]);
 
 /// A scenario registered under `name`, and a section of `backend` that uses it.
 fn scenario(
@@ -153,7 +157,7 @@ fn section(backend: &str, name: &str, extra: &str) -> BackendConfig {
 
 fn kit(policy: CachePolicy) -> RegionKit {
     RegionKit::new(
-        Registry::from_descriptors([&SCRIPTED, &CLUSTERED]).unwrap(),
+        Registry::from_descriptors([&SCRIPTED, &CLUSTERED, &REFINING]).unwrap(),
         HttpPolicy::default(),
     )
     .unwrap()
@@ -610,4 +614,196 @@ async fn a_panicking_provider_yields_a_labelled_fallback_not_a_missing_report() 
     assert_eq!(resolution.source, Source::Builtin);
     let error = resolution.live_error.as_ref().unwrap();
     assert!(error.message.contains("internal error"), "{error}");
+}
+
+#[tokio::test]
+async fn an_unknown_key_in_a_backend_section_is_a_config_error_naming_the_nearest_key() {
+    let (scenario, _) = scenario("scripted", "typo", &[AB], Duration::ZERO);
+    let typo = section("scripted", "typo", "    regoins: [alpha-1]\n");
+    let report = resolve_one(
+        &kit(CachePolicy::default()),
+        &typo,
+        &ResolveOptions::default(),
+    )
+    .await;
+    let error = report.error.expect("a misspelt key is an error");
+    assert!(matches!(error, Error::Config { .. }), "{error:?}");
+    assert!(error.is_usage());
+    let message = error.to_string();
+    assert!(
+        message.contains("`regoins`") && message.contains("did you mean `regions`"),
+        "{message}"
+    );
+    assert!(report.resolution.is_none());
+    assert_eq!(
+        scenario.calls(),
+        0,
+        "nothing is asked of a misconfigured backend"
+    );
+}
+
+#[tokio::test]
+async fn keys_of_the_orchestrators_config_are_accepted() {
+    let (_, _) = scenario("scripted", "dstack-keys", &[AB], Duration::ZERO);
+    let with_tags = section("scripted", "dstack-keys", "    tags: {team: ml}\n");
+    let report = resolve_one(
+        &kit(CachePolicy::default()),
+        &with_tags,
+        &ResolveOptions::default(),
+    )
+    .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(ids(&report), ["alpha-1", "beta-1"]);
+}
+
+/// Refinement calls per region, for the refining provider below.
+static REFINED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Lists every known region; a closer look finds `alpha-1` not enabled, `beta-1` limited,
+/// fails for `gamma-1`, and hangs for `delta-1`.
+#[derive(Debug)]
+struct RefiningProvider;
+
+#[async_trait]
+impl RegionProvider for RefiningProvider {
+    async fn discover(&self, _ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
+        Ok(["alpha-1", "beta-1", "gamma-1", "delta-1", "omega-1"]
+            .into_iter()
+            .map(Region::new)
+            .collect())
+    }
+
+    fn refines(&self) -> bool {
+        true
+    }
+
+    async fn refine(
+        &self,
+        _ctx: &DiscoveryContext,
+        region: &Region,
+    ) -> Result<Refined, ProviderError> {
+        REFINED.lock().unwrap().push(region.id.to_string());
+        match region.id.as_str() {
+            "alpha-1" => Ok(Refined::because(
+                RegionStatus::NotEnabled,
+                "every GPU size is restricted for this subscription",
+            )),
+            "beta-1" => Ok(Refined::status(RegionStatus::Limited)),
+            "gamma-1" => Err(ProviderError::unavailable("refining", "SKU listing failed")),
+            "delta-1" => std::future::pending().await,
+            _ => Ok(Refined::status(region.status)),
+        }
+    }
+}
+
+fn build_refining(_: &BackendConfig) -> regionkit_core::Result<Arc<dyn RegionProvider>> {
+    Ok(Arc::new(RefiningProvider))
+}
+
+static REFINING: BackendDescriptor = BackendDescriptor::new(
+    "refining",
+    "Refining",
+    "none",
+    RegionPolicy::dynamic(CuratedList::EMPTY),
+    build_refining,
+)
+.with_refinement(Duration::from_secs(3600), 2);
+
+fn refined_calls(id: &str) -> usize {
+    REFINED.lock().unwrap().iter().filter(|r| *r == id).count()
+}
+
+#[tokio::test]
+async fn refinement_looks_only_at_candidates_and_a_failure_keeps_the_region() {
+    let kit = kit(CachePolicy::default());
+    let section = Config::from_yaml(
+        "backends:\n  - type: refining\n    regions: [alpha-1, beta-1, gamma-1, delta-1]\n",
+        None,
+        None,
+    )
+    .unwrap()
+    .backends
+    .remove(0);
+    let options = ResolveOptions::default().with_deadline(Duration::from_millis(700));
+    let started = Instant::now();
+    let report = resolve_one(&kit, &section, &options).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the deadline bounds refinement"
+    );
+    let resolution = report.resolution.expect("resolved");
+    assert_eq!(
+        ids_of(&resolution.regions),
+        ["beta-1", "gamma-1", "delta-1"]
+    );
+    assert_eq!(resolution.regions[0].status, RegionStatus::Limited);
+    let alpha = resolution
+        .excluded
+        .iter()
+        .find(|e| e.id.as_str() == "alpha-1")
+        .unwrap();
+    assert_eq!(alpha.reason, ExclusionReason::NotEnabled);
+    assert_eq!(
+        alpha.detail.as_deref(),
+        Some("every GPU size is restricted for this subscription")
+    );
+    assert_eq!(
+        resolution.exclusion_of("omega-1"),
+        Some(ExclusionReason::NotInBackendConfig)
+    );
+    assert_eq!(refined_calls("omega-1"), 0, "only candidates are refined");
+    for id in ["gamma-1", "delta-1"] {
+        assert!(
+            resolution.warnings.iter().any(|w| w.contains(id)),
+            "{id}: {:?}",
+            resolution.warnings
+        );
+    }
+
+    // A second resolve takes the cached refinements and asks again only where none was kept.
+    let again = resolve_one(&kit, &section, &options).await;
+    assert_eq!(
+        again.resolution.map(|r| ids_of(&r.regions)),
+        Some(vec![
+            "beta-1".to_owned(),
+            "gamma-1".to_owned(),
+            "delta-1".to_owned()
+        ])
+    );
+    assert_eq!(refined_calls("alpha-1"), 1);
+    assert_eq!(refined_calls("beta-1"), 1);
+    assert_eq!(refined_calls("gamma-1"), 2);
+}
+
+#[test]
+fn a_backends_own_cache_lifetime_applies_unless_the_kit_overrides_it() {
+    static SLOW: BackendDescriptor = BackendDescriptor::new(
+        "slow",
+        "Slow",
+        "none",
+        RegionPolicy::dynamic(CuratedList::EMPTY),
+        build_refining,
+    )
+    .with_cache_ttl(Duration::from_secs(3600))
+    .with_request_timeout(Duration::from_secs(90))
+    .with_max_body_bytes(64 << 20);
+    let kit = RegionKit::new(
+        Registry::from_descriptors([&SLOW]).unwrap(),
+        HttpPolicy::default(),
+    )
+    .unwrap();
+    assert_eq!(kit.cache_policy_for(&SLOW).ttl, Duration::from_secs(3600));
+    assert_eq!(
+        kit.cache_policy_for(&SLOW).negative_ttl,
+        CachePolicy::default().negative_ttl
+    );
+    let http = kit.http_for(&SLOW);
+    assert_eq!(http.policy().request_timeout, Duration::from_secs(90));
+    assert_eq!(http.policy().max_body_bytes, 64 << 20);
+    let kit = kit.with_backend_cache_policy("slow", CachePolicy::disabled());
+    assert_eq!(kit.cache_policy_for(&SLOW).ttl, Duration::ZERO);
+}
+
+fn ids_of(regions: &[Region]) -> Vec<String> {
+    regions.iter().map(|r| r.id.to_string()).collect()
 }

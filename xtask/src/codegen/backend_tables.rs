@@ -51,6 +51,11 @@ pub fn render(backend: &Backend) -> String {
     );
     let _ = writeln!(
         out,
+        "pub const ORCHESTRATOR_KEYS: &[&str] = {};",
+        string_slice(&meta.orchestrator_keys)
+    );
+    let _ = writeln!(
+        out,
         "pub const CREDENTIAL_SHAPES: &[&str] = {};",
         string_slice(&meta.credential_shapes)
     );
@@ -82,6 +87,7 @@ pub fn render(backend: &Backend) -> String {
          BackendDescriptor::new(ID, DISPLAY_NAME, API, POLICY, build)\n\
          .with_aliases(ALIASES)\n\
          .with_config_keys(CONFIG_KEYS)\n\
+         .with_orchestrator_keys(ORCHESTRATOR_KEYS)\n\
          .with_credential_shapes(CREDENTIAL_SHAPES)\n\
          }\n",
     );

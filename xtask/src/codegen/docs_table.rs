@@ -49,6 +49,22 @@ fn render(workspace: &Workspace) -> String {
         );
     }
     out.push_str(
+        "\n## Keys of the orchestrator's config\n\n\
+         A backend section may also hold these keys of dstack's own `config.yml`, which regionkit\n\
+         accepts and does not read, so an existing config loads unchanged. Any other key is a\n\
+         config error that names the nearest valid key.\n\n\
+         | backend | accepted, not read |\n\
+         | --- | --- |\n",
+    );
+    for backend in &workspace.backends {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} |",
+            backend.id(),
+            code_list(&backend.data.backend.orchestrator_keys)
+        );
+    }
+    out.push_str(
         "\n## Curated lists\n\n\
          Where each list comes from and when it was last checked against its source.\n\n\
          | backend | list | regions | as of | reason | source |\n\

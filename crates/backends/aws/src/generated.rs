@@ -8,6 +8,7 @@ pub const DISPLAY_NAME: &str = "Amazon Web Services";
 pub const ALIASES: &[&str] = &[];
 pub const API: &str = "EC2 DescribeRegions (AllRegions=true, opt-in status), SigV4";
 pub const CONFIG_KEYS: &[&str] = &["creds", "vpc_name", "vpc_ids", "default_vpcs", "os_images"];
+pub const ORCHESTRATOR_KEYS: &[&str] = &[];
 pub const CREDENTIAL_SHAPES: &[&str] = &["access_key", "default"];
 
 pub const KNOWN: CuratedList = CuratedList::new(
@@ -79,5 +80,6 @@ pub const fn descriptor(build: BuildProvider) -> BackendDescriptor {
     BackendDescriptor::new(ID, DISPLAY_NAME, API, POLICY, build)
         .with_aliases(ALIASES)
         .with_config_keys(CONFIG_KEYS)
+        .with_orchestrator_keys(ORCHESTRATOR_KEYS)
         .with_credential_shapes(CREDENTIAL_SHAPES)
 }

@@ -8,6 +8,7 @@ pub const DISPLAY_NAME: &str = "CUDO Compute";
 pub const ALIASES: &[&str] = &[];
 pub const API: &str = "GET /v1/vms/data-centers + GET /v1/vms/machine-types (free capacity)";
 pub const CONFIG_KEYS: &[&str] = &["creds", "project_id"];
+pub const ORCHESTRATOR_KEYS: &[&str] = &[];
 pub const CREDENTIAL_SHAPES: &[&str] = &["api_key"];
 
 pub const KNOWN: CuratedList = CuratedList::new(
@@ -36,5 +37,6 @@ pub const fn descriptor(build: BuildProvider) -> BackendDescriptor {
     BackendDescriptor::new(ID, DISPLAY_NAME, API, POLICY, build)
         .with_aliases(ALIASES)
         .with_config_keys(CONFIG_KEYS)
+        .with_orchestrator_keys(ORCHESTRATOR_KEYS)
         .with_credential_shapes(CREDENTIAL_SHAPES)
 }

@@ -9,6 +9,7 @@ pub const ALIASES: &[&str] = &["verda"];
 pub const API: &str =
     "POST /v1/oauth2/token + GET /v1/locations + GET /v1/instance-availability (capacity)";
 pub const CONFIG_KEYS: &[&str] = &["creds"];
+pub const ORCHESTRATOR_KEYS: &[&str] = &[];
 pub const CREDENTIAL_SHAPES: &[&str] = &["api_key"];
 
 pub const KNOWN: CuratedList = CuratedList::new(
@@ -25,5 +26,6 @@ pub const fn descriptor(build: BuildProvider) -> BackendDescriptor {
     BackendDescriptor::new(ID, DISPLAY_NAME, API, POLICY, build)
         .with_aliases(ALIASES)
         .with_config_keys(CONFIG_KEYS)
+        .with_orchestrator_keys(ORCHESTRATOR_KEYS)
         .with_credential_shapes(CREDENTIAL_SHAPES)
 }

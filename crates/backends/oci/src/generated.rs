@@ -8,6 +8,7 @@ pub const DISPLAY_NAME: &str = "Oracle Cloud Infrastructure";
 pub const ALIASES: &[&str] = &[];
 pub const API: &str = "Identity GET /20160918/regions + GET /20160918/tenancies/{tenancyId}/regionSubscriptions (signed, Signature version 1)";
 pub const CONFIG_KEYS: &[&str] = &["creds"];
+pub const ORCHESTRATOR_KEYS: &[&str] = &[];
 pub const CREDENTIAL_SHAPES: &[&str] = &["client", "default"];
 
 pub const KNOWN: CuratedList = CuratedList::new(
@@ -87,5 +88,6 @@ pub const fn descriptor(build: BuildProvider) -> BackendDescriptor {
     BackendDescriptor::new(ID, DISPLAY_NAME, API, POLICY, build)
         .with_aliases(ALIASES)
         .with_config_keys(CONFIG_KEYS)
+        .with_orchestrator_keys(ORCHESTRATOR_KEYS)
         .with_credential_shapes(CREDENTIAL_SHAPES)
 }

@@ -8,6 +8,7 @@ pub const DISPLAY_NAME: &str = "RunPod";
 pub const ALIASES: &[&str] = &[];
 pub const API: &str = "POST /graphql (dataCenters with gpuAvailability, countryCodes)";
 pub const CONFIG_KEYS: &[&str] = &["creds", "community_cloud"];
+pub const ORCHESTRATOR_KEYS: &[&str] = &[];
 pub const CREDENTIAL_SHAPES: &[&str] = &["api_key"];
 
 pub const KNOWN: CuratedList = CuratedList::new(
@@ -80,5 +81,6 @@ pub const fn descriptor(build: BuildProvider) -> BackendDescriptor {
     BackendDescriptor::new(ID, DISPLAY_NAME, API, POLICY, build)
         .with_aliases(ALIASES)
         .with_config_keys(CONFIG_KEYS)
+        .with_orchestrator_keys(ORCHESTRATOR_KEYS)
         .with_credential_shapes(CREDENTIAL_SHAPES)
 }
