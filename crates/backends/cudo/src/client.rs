@@ -7,11 +7,9 @@
 //! number alone tells them apart. A throttled answer may carry its wait as a `RetryInfo`
 //! detail instead of `Retry-After`. Neither endpoint pages.
 
-use std::time::Duration;
-
 use regionkit_core::{
-    http::retry_after, DiscoveryContext, Endpoint, HttpResponse, ProviderError, ProviderErrorKind,
-    Secret,
+    grpc, http::retry_after, DiscoveryContext, Endpoint, HttpResponse, ProviderError,
+    ProviderErrorKind, Secret,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -107,27 +105,6 @@ struct ApiStatus {
     details: Vec<Value>,
 }
 
-/// gRPC status names by code.
-const GRPC_NAMES: [&str; 17] = [
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-
 /// An authenticated client for one CUDO project.
 #[derive(Clone, Debug)]
 pub struct CudoClient {
@@ -187,14 +164,14 @@ fn classify(response: &HttpResponse) -> ProviderError {
             format!("unexpected error body: {}", response.snippet()),
         );
     };
-    let name = body.status.as_deref().map(str::trim).or_else(|| {
-        usize::try_from(body.code)
-            .ok()
-            .and_then(|code| GRPC_NAMES.get(code).copied())
-    });
+    let name = body
+        .status
+        .as_deref()
+        .map(str::trim)
+        .or_else(|| grpc::code_name(body.code));
     let kind = name.map_or_else(
         || ProviderErrorKind::from_status(response.status),
-        kind_of_grpc,
+        grpc::kind_of_name,
     );
     let message = match name {
         Some(name) => format!("{name}: {}", body.message),
@@ -202,42 +179,18 @@ fn classify(response: &HttpResponse) -> ProviderError {
     };
     let wait = match retry_after(&response.headers) {
         Some(_) => None,
-        None => retry_info(&body.details),
+        None => grpc::retry_info_delay(&body.details),
     };
     ProviderError::from_status(BACKEND, response.status, message)
         .with_kind(kind)
         .with_retry_after(wait)
 }
 
-fn kind_of_grpc(name: &str) -> ProviderErrorKind {
-    match name {
-        "UNAUTHENTICATED" | "PERMISSION_DENIED" => ProviderErrorKind::Auth,
-        "RESOURCE_EXHAUSTED" => ProviderErrorKind::RateLimited,
-        "UNAVAILABLE" | "INTERNAL" | "UNKNOWN" | "DEADLINE_EXCEEDED" | "ABORTED" => {
-            ProviderErrorKind::Unavailable
-        }
-        _ => ProviderErrorKind::Rejected,
-    }
-}
-
-/// The wait of a `google.rpc.RetryInfo` detail (`"retryDelay": "3s"`).
-fn retry_info(details: &[Value]) -> Option<Duration> {
-    let delay = details
-        .iter()
-        .find(|d| {
-            d.get("@type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t.ends_with("google.rpc.RetryInfo"))
-        })?
-        .get("retryDelay")?
-        .as_str()?;
-    let seconds: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
-    Duration::try_from_secs_f64(seconds).ok()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn response(status: u16, body: &str) -> HttpResponse {
