@@ -335,6 +335,60 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn a_backends_own_client_is_retried_under_the_shared_policy() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        use std::sync::Arc;
+
+        let hits = Arc::new(AtomicU32::new(0));
+        let counted = hits.clone();
+        let app = axum::Router::new().route(
+            "/nodes",
+            axum::routing::get(move |headers: axum::http::HeaderMap| {
+                let counted = counted.clone();
+                async move {
+                    let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let ours = headers
+                        .get("x-cluster")
+                        .is_some_and(|v| v.as_bytes() == b"gpu-east");
+                    match (ours, n) {
+                        (false, _) => (axum::http::StatusCode::FORBIDDEN, "not our client"),
+                        (true, 0 | 1) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy"),
+                        (true, _) => (axum::http::StatusCode::OK, "{}"),
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let policy =
+            HttpPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(2));
+        let mut headers = HeaderMap::new();
+        headers.insert("x-cluster", "gpu-east".parse().unwrap());
+        let own = HttpClient::client_builder(&policy)
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        let shared = HttpClient::new(policy).unwrap();
+        let response = shared
+            .send(
+                "kubernetes",
+                own.get(format!("http://{addr}/nodes")),
+                Instant::now() + Duration::from_secs(5),
+                &|r| ProviderError::from_status("kubernetes", r.status, r.snippet()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            3,
+            "two 503s retried, then success"
+        );
+    }
+
     #[test]
     fn truncated_json_is_named_as_such() {
         let err = decode_json::<serde_json::Value>("lambda", br#"{"data": [{"name": "us-ea"#)
