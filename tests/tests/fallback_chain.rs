@@ -26,7 +26,7 @@ fn kept(report: &BackendReport) -> Vec<String> {
 fn by_backend(reports: Vec<BackendReport>) -> BTreeMap<String, BackendReport> {
     reports
         .into_iter()
-        .map(|r| (r.backend.clone(), r))
+        .map(|r| (r.backend.to_string(), r))
         .collect()
 }
 

@@ -196,7 +196,7 @@ async fn every_backend_fails_into_a_typed_error_or_a_labelled_fallback() {
             }
             None => refused_sections(&emulator),
         };
-        let expected: Vec<String> = sections.iter().map(|s| s.backend.clone()).collect();
+        let expected: Vec<String> = sections.iter().map(|s| s.backend().to_owned()).collect();
         // A fresh kit per column: no cache or snapshot carries over between faults.
         let kit = kit_with(policy.clone());
         let reports =
@@ -210,7 +210,7 @@ async fn every_backend_fails_into_a_typed_error_or_a_labelled_fallback() {
                     continue;
                 }
             };
-        let got: Vec<String> = reports.iter().map(|r| r.backend.clone()).collect();
+        let got: Vec<String> = reports.iter().map(|r| r.backend.to_string()).collect();
         assert_eq!(
             got, expected,
             "{}: a report per section, in order",
@@ -221,7 +221,7 @@ async fn every_backend_fails_into_a_typed_error_or_a_labelled_fallback() {
             if let Some(problem) = problem {
                 problems.push(format!("{} × {}: {problem}", report.backend, column.name));
             }
-            if let Some(cells) = matrix.get_mut(report.backend.as_str()) {
+            if let Some(cells) = matrix.get_mut(report.backend.as_ref()) {
                 cells.push(cell);
             }
         }

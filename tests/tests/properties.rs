@@ -358,7 +358,7 @@ fn mutated_provider_responses_never_panic_any_backend() {
     // parsers, not a routing error.
     runtime.block_on(async {
         for section in &config.backends {
-            let descriptor = registry.get(&section.backend).unwrap();
+            let descriptor = registry.get(section.backend()).unwrap();
             let provider = (descriptor.build)(section).unwrap();
             let ctx = DiscoveryContext::new(
                 descriptor.id,
@@ -377,7 +377,7 @@ fn mutated_provider_responses_never_panic_any_backend() {
         *state.mutation.lock().unwrap() = Some(mutation);
         runtime.block_on(async {
             for section in &config.backends {
-                let descriptor = registry.get(&section.backend).unwrap();
+                let descriptor = registry.get(section.backend()).unwrap();
                 let provider = (descriptor.build)(section)
                     .map_err(|e| TestCaseError::fail(format!("{}: {e}", descriptor.id)))?;
                 let ctx = DiscoveryContext::new(
@@ -427,7 +427,7 @@ fn mutated_configs_never_panic_any_backends_config_section() {
     let valid = native_config("http://127.0.0.1:9", &backends);
     let document: Value = serde_yaml::from_str(&valid).unwrap();
     for section in Config::from_yaml(&valid, None, None).unwrap().backends {
-        let descriptor = registry.get(&section.backend).unwrap();
+        let descriptor = registry.get(section.backend()).unwrap();
         if let Err(e) = (descriptor.build)(&section) {
             panic!(
                 "{}: the unmutated section does not build: {e}",
@@ -454,7 +454,7 @@ fn mutated_configs_never_panic_any_backends_config_section() {
             return Ok(());
         };
         for section in &config.backends {
-            if let Ok(descriptor) = registry.get(&section.backend) {
+            if let Ok(descriptor) = registry.get(section.backend()) {
                 if let Err(error) = (descriptor.build)(section) {
                     prop_assert!(
                         !error.to_string().is_empty(),

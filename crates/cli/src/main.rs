@@ -189,7 +189,7 @@ fn sections(
         let matching: Vec<_> = config
             .backends
             .iter()
-            .filter(|s| registry.get(&s.backend).is_ok_and(|d| d.id == id))
+            .filter(|s| registry.get(s.backend()).is_ok_and(|d| d.id == id))
             .cloned()
             .collect();
         if matching.is_empty() {

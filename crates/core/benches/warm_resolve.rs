@@ -91,7 +91,7 @@ fn main() {
                 backend: "bench",
                 policy: &BENCH.policy,
                 settings: &Default::default(),
-                regions: live.clone(),
+                regions: &live,
                 source: Source::Live,
                 fetched_at: SystemTime::now(),
                 backend_regions: Some(&backend_regions),

@@ -134,7 +134,7 @@ pub(crate) fn account_of(backend: &str, section: &BackendConfig) -> (AccountKey,
 /// The section's keys that identify an account: all but `type` and `regions`.
 fn account_keys(section: &BackendConfig) -> Mapping {
     let mut keys = section
-        .parse::<Mapping>(&section.backend)
+        .parse::<Mapping>(section.backend())
         .unwrap_or_default();
     keys.remove("type");
     keys.remove("regions");
@@ -226,6 +226,12 @@ impl Fetched {
 
     pub fn age(&self) -> Duration {
         self.stored.elapsed()
+    }
+
+    /// When this answer stops being fresh under a lifetime of `ttl`; `None` when that is
+    /// beyond what the clock can say (any lifetime is accepted, none may overflow it).
+    pub fn fresh_until(&self, ttl: Duration) -> Option<std::time::Instant> {
+        self.stored.into_std().checked_add(ttl)
     }
 }
 

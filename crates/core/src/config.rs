@@ -8,36 +8,49 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
 use crate::error::{ConfigLocation, Error, Result};
+use crate::resolve::Restriction;
 
-/// One backend's section of the config.
+/// One backend's section of the config, read once: the shared keys, the restriction compiled
+/// from `regions`, and a fingerprint of the whole section that keys finished answers. Cheap to
+/// clone (shared).
 #[derive(Clone)]
-pub struct BackendConfig {
+pub struct BackendConfig(Arc<Section>);
+
+struct Section {
     /// The `type` as written (an id or an alias).
-    pub backend: String,
+    backend: String,
     /// `regions` of the backend config; `None` when the key is absent.
-    pub regions: Option<Vec<String>>,
-    pub endpoint: Option<String>,
-    pub allow_http: bool,
-    /// The whole section, for the backend's own keys.
-    section: Mapping,
+    regions: Option<Vec<String>>,
+    restriction: Option<Restriction>,
+    endpoint: Option<String>,
+    allow_http: bool,
+    /// The whole section (a mapping), for the backend's own keys.
+    section: Value,
     /// The file the section came from, for error messages.
     file: Option<PathBuf>,
+    fingerprint: SectionFingerprint,
 }
+
+/// A digest of a whole backend section, credentials and `regions` included: two sections with
+/// the same fingerprint get the same answer. Kept in memory only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SectionFingerprint(u128);
 
 impl fmt::Debug for BackendConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The section holds credentials: only the shared, non-secret keys are shown.
         f.debug_struct("BackendConfig")
-            .field("backend", &self.backend)
-            .field("regions", &self.regions)
-            .field("endpoint", &self.endpoint)
-            .field("allow_http", &self.allow_http)
+            .field("backend", &self.0.backend)
+            .field("regions", &self.0.regions)
+            .field("endpoint", &self.0.endpoint)
+            .field("allow_http", &self.0.allow_http)
             .finish_non_exhaustive()
     }
 }
@@ -64,14 +77,16 @@ impl BackendConfig {
     pub fn bare(backend: &str) -> Self {
         let mut section = Mapping::new();
         section.insert("type".into(), backend.into());
-        Self {
-            backend: backend.to_owned(),
-            regions: None,
-            endpoint: None,
-            allow_http: false,
+        Self::assemble(
+            SharedKeys {
+                backend: backend.to_owned(),
+                regions: None,
+                endpoint: None,
+                allow_http: false,
+            },
             section,
-            file: None,
-        }
+            None,
+        )
     }
 
     fn from_section(value: Value, file: Option<&Path>, path: &str) -> Result<Self> {
@@ -92,33 +107,77 @@ impl BackendConfig {
                     format!("`{path}.{}`: {}", e.path(), e.inner()),
                 )
             })?;
-        Ok(Self {
+        Ok(Self::assemble(shared, section, file))
+    }
+
+    fn assemble(shared: SharedKeys, section: Mapping, file: Option<&Path>) -> Self {
+        let fingerprint = SectionFingerprint::of(&section);
+        Self(Arc::new(Section {
+            restriction: shared
+                .regions
+                .clone()
+                .map(|names| Restriction::new("regions", names)),
             backend: shared.backend,
             regions: shared.regions,
             endpoint: shared.endpoint,
             allow_http: shared.allow_http,
-            section,
+            section: Value::Mapping(section),
             file: file.map(Path::to_path_buf),
-        })
+            fingerprint,
+        }))
+    }
+
+    /// The `type` as written (an id or an alias).
+    pub fn backend(&self) -> &str {
+        &self.0.backend
+    }
+
+    /// `regions` of the backend config as written; `None` when the key is absent.
+    pub fn regions(&self) -> Option<&[String]> {
+        self.0.regions.as_deref()
+    }
+
+    /// `regions`, compiled for the resolver.
+    pub fn restriction(&self) -> Option<&Restriction> {
+        self.0.restriction.as_ref()
+    }
+
+    /// `endpoint` as written.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.0.endpoint.as_deref()
+    }
+
+    pub fn allow_http(&self) -> bool {
+        self.0.allow_http
+    }
+
+    /// The digest that keys this section's finished answers.
+    pub fn fingerprint(&self) -> SectionFingerprint {
+        self.0.fingerprint
     }
 
     /// The keys written in the section, as strings (non-string keys are left out).
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.section.keys().filter_map(Value::as_str)
+        self.0
+            .section
+            .as_mapping()
+            .into_iter()
+            .flat_map(Mapping::keys)
+            .filter_map(Value::as_str)
     }
 
     /// The file the section came from, if it came from one.
     pub fn file(&self) -> Option<&Path> {
-        self.file.as_deref()
+        self.0.file.as_deref()
     }
 
     /// Deserialize the section into the backend's own config type. Errors name the backend
     /// and the field path (`creds.api_key`).
     pub fn parse<T: DeserializeOwned>(&self, backend: &str) -> Result<T> {
-        serde_path_to_error::deserialize(Value::Mapping(self.section.clone())).map_err(|e| {
+        serde_path_to_error::deserialize(&self.0.section).map_err(|e| {
             let field = e.path().to_string();
             let error = Error::backend_config(backend, &field, e.into_inner());
-            match &self.file {
+            match &self.0.file {
                 Some(file) => error.in_file(file),
                 None => error,
             }
@@ -128,10 +187,25 @@ impl BackendConfig {
     /// The base URL to call: `endpoint` when set, else the provider's default. A plain-http
     /// endpoint is refused unless it is loopback or `allow_http: true`.
     pub fn endpoint_or(&self, backend: &str, default: &str) -> Result<Endpoint> {
-        match &self.endpoint {
-            Some(raw) => Endpoint::parse(backend, raw, self.allow_http),
+        match &self.0.endpoint {
+            Some(raw) => Endpoint::parse(backend, raw, self.0.allow_http),
             None => Endpoint::parse(backend, default, false),
         }
+    }
+}
+
+impl SectionFingerprint {
+    fn of(section: &Mapping) -> Self {
+        use sha2::{Digest, Sha256};
+        // YAML text of the parsed section: the same section always gives the same text.
+        let text = serde_yaml::to_string(section).unwrap_or_default();
+        let digest = Sha256::new()
+            .chain_update(b"regionkit section v1\n")
+            .chain_update(text.as_bytes())
+            .finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Self(u128::from_le_bytes(bytes))
     }
 }
 
@@ -388,10 +462,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.backends.len(), 1);
-        assert_eq!(config.backends[0].backend, "lambda");
+        assert_eq!(config.backends[0].backend(), "lambda");
         assert_eq!(
-            config.backends[0].regions,
-            Some(vec!["us-east-1".to_owned()])
+            config.backends[0].regions(),
+            Some(&["us-east-1".to_owned()][..])
         );
     }
 
@@ -399,7 +473,7 @@ mod tests {
     fn dstack_shape_selects_first_project_by_default_and_named_on_request() {
         let yaml = "projects:\n  - name: main\n    backends: [{type: lambda}]\n  - name: other\n    backends: [{type: runpod}, {type: vastai}]\n";
         assert_eq!(
-            Config::from_yaml(yaml, None, None).unwrap().backends[0].backend,
+            Config::from_yaml(yaml, None, None).unwrap().backends[0].backend(),
             "lambda"
         );
         assert_eq!(

@@ -9,22 +9,25 @@
 //! labelled with its [`Source`] and the live error. `--offline` uses only the snapshot and the
 //! builtin list.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::stream::{self, StreamExt};
 use tokio::task::JoinSet;
 
 use crate::cache::{account_of, AccountKey, CachePolicy, Fetched, Flight, Lookup, RegionCache};
-use crate::config::{BackendConfig, Config};
+use crate::config::{BackendConfig, Config, SectionFingerprint};
 use crate::error::{Error, ProviderError, ProviderErrorKind, Result};
 use crate::http::{HttpClient, HttpPolicy};
 use crate::model::{Region, RegionStatus};
 use crate::policy::{ExclusionReason, PolicyKind};
 use crate::provider::{DiscoveryContext, ProviderSettings, Refined, RegionProvider};
 use crate::registry::{BackendDescriptor, Registry};
-use crate::resolve::{resolve, Exclusion, Resolution, ResolveInput, Restriction, Source};
+use crate::resolve::{
+    dedup_regions, resolve, Exclusion, Resolution, ResolveInput, Restriction, Source,
+};
 use crate::snapshot::{FileSnapshotStore, Snapshot, SnapshotError, SnapshotStore};
 
 /// How to resolve.
@@ -74,22 +77,22 @@ impl ResolveOptions {
     }
 }
 
-/// The outcome for one backend of the config.
+/// The outcome for one backend of the config. Cheap to clone: the resolution is shared.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BackendReport {
     /// The backend id, or the `type` as written when no linked backend has it.
-    pub backend: String,
+    pub backend: Cow<'static, str>,
     pub policy: Option<PolicyKind>,
     /// Present whenever regions could be resolved, even if none were kept.
-    pub resolution: Option<Resolution>,
+    pub resolution: Option<Arc<Resolution>>,
     pub error: Option<Error>,
 }
 
 impl BackendReport {
-    fn failed(backend: impl Into<String>, policy: Option<PolicyKind>, error: Error) -> Self {
+    fn failed(backend: Cow<'static, str>, policy: Option<PolicyKind>, error: Error) -> Self {
         Self {
-            backend: backend.into(),
+            backend,
             policy,
             resolution: None,
             error: Some(error),
@@ -113,10 +116,30 @@ pub struct RegionKit {
     backend_cache_policies: Arc<HashMap<String, CachePolicy>>,
     snapshots: Option<Arc<dyn SnapshotStore>>,
     refinements: Arc<RefinementCache>,
+    /// One provider per account, built on its first cache miss and kept, so its credentials
+    /// and tokens live as long as the kit.
+    providers: Arc<Mutex<HashMap<AccountKey, Arc<dyn RegionProvider>>>>,
+    /// Finished answers by (section, run restriction), each valid while its discovery is
+    /// fresh: a warm call is one lookup.
+    answers: Arc<RwLock<HashMap<AnswerKey, Answer>>>,
 }
 
 /// Refinements of single regions, per account, each with the time it was made.
-type RefinementCache = std::sync::Mutex<HashMap<(AccountKey, String), (Instant, Refined)>>;
+type RefinementCache = Mutex<HashMap<(AccountKey, String), (Instant, Refined)>>;
+
+/// What a finished answer depends on besides the provider: the whole backend section and the
+/// run's restriction.
+type AnswerKey = (SectionFingerprint, Option<u64>);
+
+/// A finished answer and the moment it stops being fresh.
+#[derive(Debug)]
+struct Answer {
+    report: BackendReport,
+    fresh_until: Instant,
+}
+
+/// Finished answers beyond this count trigger a sweep of the expired ones.
+const SWEEP_ANSWERS_ABOVE: usize = 1024;
 
 impl RegionKit {
     /// A kit with the default cache policy and no snapshot store.
@@ -129,6 +152,8 @@ impl RegionKit {
             backend_cache_policies: Arc::new(HashMap::new()),
             snapshots: None,
             refinements: Arc::default(),
+            providers: Arc::default(),
+            answers: Arc::default(),
         })
     }
 
@@ -214,23 +239,32 @@ impl RegionKit {
         config: &Config,
         options: &ResolveOptions,
     ) -> Vec<BackendReport> {
-        self.resolve_sections(config.backends.clone(), options)
-            .await
+        self.resolve_sections(&config.backends, options).await
     }
 
     /// Resolve the given backend sections concurrently, reporting in the order given. Every
     /// section gets a report by `options.deadline`: its answer, its fallback, or its error.
     pub async fn resolve_sections(
         &self,
-        sections: Vec<BackendConfig>,
+        sections: impl AsRef<[BackendConfig]>,
         options: &ResolveOptions,
     ) -> Vec<BackendReport> {
+        let sections = sections.as_ref();
+        let mut reports: Vec<Option<BackendReport>> =
+            sections.iter().map(|s| self.answered(s, options)).collect();
+        if reports.iter().all(Option::is_some) {
+            return reports.into_iter().flatten().collect();
+        }
+        // Real work to overlap: each section that missed resolves as its own task.
         let deadline = Instant::now() + options.deadline;
-        let names: Vec<String> = sections.iter().map(|s| s.backend.clone()).collect();
         let mut tasks = JoinSet::new();
-        for (index, section) in sections.into_iter().enumerate() {
+        for (index, section) in sections.iter().enumerate() {
+            if reports[index].is_some() {
+                continue;
+            }
             let kit = self.clone();
             let options = options.clone();
+            let section = section.clone();
             tasks.spawn(async move {
                 (
                     index,
@@ -238,7 +272,6 @@ impl RegionKit {
                 )
             });
         }
-        let mut reports: Vec<Option<BackendReport>> = names.iter().map(|_| None).collect();
         while let Some(joined) = tasks.join_next().await {
             match joined {
                 Ok((index, report)) => {
@@ -252,17 +285,82 @@ impl RegionKit {
         // A task that panicked still gets a report: no backend silently disappears.
         reports
             .into_iter()
-            .zip(names)
-            .map(|(report, name)| {
+            .zip(sections)
+            .map(|(report, section)| {
                 report.unwrap_or_else(|| {
+                    let name = section.backend().to_owned();
                     let error = ProviderError::unavailable(
                         &name,
                         "internal error: resolving this backend failed unexpectedly",
                     );
-                    BackendReport::failed(name, None, error.into())
+                    BackendReport::failed(Cow::Owned(name), None, error.into())
                 })
             })
             .collect()
+    }
+
+    /// The finished answer for this section and run restriction, if one is still fresh.
+    fn answered(&self, section: &BackendConfig, options: &ResolveOptions) -> Option<BackendReport> {
+        if options.offline || options.refresh {
+            return None;
+        }
+        let key = answer_key(section, options);
+        let answers = self.answers.read().unwrap_or_else(|p| p.into_inner());
+        let answer = answers.get(&key)?;
+        (Instant::now() < answer.fresh_until).then(|| answer.report.clone())
+    }
+
+    /// Keep a finished answer until `fresh_until`.
+    fn remember(
+        &self,
+        section: &BackendConfig,
+        options: &ResolveOptions,
+        report: &BackendReport,
+        fresh_until: Instant,
+    ) {
+        // Served again, a live answer comes from the cache: label it so once, here.
+        let mut report = report.clone();
+        if let Some(resolution) = report.resolution.as_mut() {
+            if resolution.source == Source::Live {
+                Arc::make_mut(resolution).source = Source::Cache;
+            }
+        }
+        let mut answers = self.answers.write().unwrap_or_else(|p| p.into_inner());
+        if answers.len() > SWEEP_ANSWERS_ABOVE {
+            let now = Instant::now();
+            answers.retain(|_, answer| answer.fresh_until > now);
+        }
+        answers.insert(
+            answer_key(section, options),
+            Answer {
+                report,
+                fresh_until,
+            },
+        );
+    }
+
+    /// The account's provider: the one built before, else a new one, kept.
+    fn provider_for(
+        &self,
+        descriptor: &'static BackendDescriptor,
+        account: &Account,
+        section: &BackendConfig,
+    ) -> Result<Arc<dyn RegionProvider>> {
+        if let Some(provider) = self
+            .providers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account.key)
+        {
+            return Ok(provider.clone());
+        }
+        let built = (descriptor.build)(section)?;
+        let mut providers = self.providers.lock().unwrap_or_else(|p| p.into_inner());
+        // Another caller may have built one meanwhile: keep the first, so there is one.
+        Ok(providers
+            .entry(account.key.clone())
+            .or_insert(built)
+            .clone())
     }
 
     /// Resolve one backend section by `deadline`.
@@ -272,17 +370,20 @@ impl RegionKit {
         options: &ResolveOptions,
         deadline: Instant,
     ) -> BackendReport {
-        let descriptor = match self.registry.get(&section.backend) {
+        let descriptor = match self.registry.get(section.backend()) {
             Ok(descriptor) => descriptor,
-            Err(error) => return BackendReport::failed(&section.backend, None, error),
+            Err(error) => {
+                return BackendReport::failed(Cow::Owned(section.backend().to_owned()), None, error)
+            }
         };
+        let id = Cow::Borrowed(descriptor.id);
         let policy = descriptor.policy.kind();
         if let Err(error) = check_keys(descriptor, section) {
-            return BackendReport::failed(descriptor.id, Some(policy), error);
+            return BackendReport::failed(id, Some(policy), error);
         }
         let (key, bare) = account_of(descriptor.id, section);
         let account = Account { key, bare };
-        let provider = (descriptor.build)(section);
+        let provider = self.provider_for(descriptor, &account, section);
         let (discovered, settings, refiner) = match (provider, options.offline) {
             (Ok(provider), false) => {
                 let settings = provider.settings();
@@ -305,29 +406,23 @@ impl RegionKit {
                 ProviderSettings::default(),
                 None,
             ),
-            (Err(error), false) => {
-                return BackendReport::failed(descriptor.id, Some(policy), error)
-            }
+            (Err(error), false) => return BackendReport::failed(id, Some(policy), error),
         };
         let discovered = match discovered {
             Ok(discovered) => discovered,
-            Err(error) => return BackendReport::failed(descriptor.id, Some(policy), error.into()),
+            Err(error) => return BackendReport::failed(id, Some(policy), error.into()),
         };
-        let backend_regions = section
-            .regions
-            .clone()
-            .map(|names| Restriction::new("regions", names));
         let resolved = resolve(ResolveInput {
             backend: descriptor.id,
             policy: &descriptor.policy,
             settings: &settings,
-            regions: Arc::try_unwrap(discovered.regions)
-                .unwrap_or_else(|shared| shared.as_ref().clone()),
+            regions: &discovered.regions,
             source: discovered.source,
             fetched_at: discovered.fetched_at,
-            backend_regions: backend_regions.as_ref(),
+            backend_regions: section.restriction(),
             run_regions: options.run_regions.as_ref(),
         });
+        let mut fresh_until = discovered.fresh_until;
         match resolved {
             Ok(mut resolution) => {
                 resolution.warnings.splice(0..0, discovered.warnings);
@@ -335,37 +430,44 @@ impl RegionKit {
                 // Only the account's current view is worth a closer look: a fallback answer
                 // came about because the provider is failing.
                 if let Some(provider) = refiner.filter(|_| resolution.source.is_current()) {
-                    self.refine(
-                        descriptor,
-                        provider,
-                        &account,
-                        &mut resolution,
-                        options,
-                        deadline,
-                    )
-                    .await;
+                    let refined_until = self
+                        .refine(
+                            descriptor,
+                            provider,
+                            &account,
+                            &mut resolution,
+                            options,
+                            deadline,
+                        )
+                        .await;
+                    fresh_until = fresh_until.zip(refined_until).map(|(a, b)| a.min(b));
                 }
                 let error = resolution.empty_error();
-                BackendReport {
-                    backend: descriptor.id.to_owned(),
+                let report = BackendReport {
+                    backend: id,
                     policy: Some(policy),
-                    resolution: Some(resolution),
+                    resolution: Some(Arc::new(resolution)),
                     error,
+                };
+                if let (Some(until), None) = (fresh_until, &report.error) {
+                    self.remember(section, options, &report, until);
                 }
+                report
             }
             Err(error) => {
                 let error = match section.file() {
                     Some(file) => error.in_file(file),
                     None => error,
                 };
-                BackendReport::failed(descriptor.id, Some(policy), error)
+                BackendReport::failed(id, Some(policy), error)
             }
         }
     }
 
     /// Ask the provider about each kept region, a few at a time and under the deadline;
     /// move the ones it reports not enabled or unavailable to the excluded. A refinement that
-    /// fails or runs out of time keeps its region, with a warning.
+    /// fails or runs out of time keeps its region, with a warning. Returns until when every
+    /// refinement used stays fresh; `None` when one failed, so the answer is not kept.
     async fn refine(
         &self,
         descriptor: &'static BackendDescriptor,
@@ -374,7 +476,7 @@ impl RegionKit {
         resolution: &mut Resolution,
         options: &ResolveOptions,
         deadline: Instant,
-    ) {
+    ) -> Option<Instant> {
         let ttl = descriptor
             .tuning
             .refine_ttl
@@ -383,11 +485,13 @@ impl RegionKit {
             |region: &Region| (account.key.clone(), region.id.as_str().to_ascii_lowercase());
         let mut known: HashMap<String, Refined> = HashMap::new();
         let mut todo = Vec::new();
+        let mut fresh_until = Some(Instant::now() + ttl);
         {
             let cache = self.refinements.lock().unwrap_or_else(|p| p.into_inner());
             for region in &resolution.regions {
                 match cache.get(&key_of(region)) {
                     Some((at, refined)) if !options.refresh && at.elapsed() < ttl => {
+                        fresh_until = fresh_until.map(|until| until.min(*at + ttl));
                         known.insert(region.id.as_str().to_owned(), refined.clone());
                     }
                     _ => todo.push(region.clone()),
@@ -424,14 +528,18 @@ impl RegionKit {
                         cache.insert(key_of(&region), (Instant::now(), refined.clone()));
                         known.insert(region.id.as_str().to_owned(), refined);
                     }
-                    Err(error) => resolution.warnings.push(format!(
-                        "could not check region `{}` more closely ({}); kept as listed",
-                        region.id, error.message
-                    )),
+                    Err(error) => {
+                        fresh_until = None;
+                        resolution.warnings.push(format!(
+                            "could not check region `{}` more closely ({}); kept as listed",
+                            region.id, error.message
+                        ));
+                    }
                 }
             }
         }
         apply_refinements(resolution, &known);
+        fresh_until
     }
 
     /// The cached answer, else one shared live discovery, else the fallback chain.
@@ -446,14 +554,17 @@ impl RegionKit {
         let policy = self.cache_policy_for(descriptor);
         if !options.refresh {
             match self.cache.lookup(&account.key, &policy) {
-                Lookup::Fresh(hit) => return Ok(Discovered::cached(hit, Vec::new(), None)),
+                Lookup::Fresh(hit) => {
+                    let fresh_until = hit.fresh_until(policy.ttl);
+                    return Ok(Discovered::cached(hit, Vec::new(), None, fresh_until));
+                }
                 Lookup::Stale { value, revalidate } => {
                     if revalidate {
                         // The refresh runs on by itself; its result lands in the cache.
                         let refresh_by = Instant::now() + options.deadline;
                         drop(self.flight(descriptor, provider, account, &policy, refresh_by));
                     }
-                    return Ok(Discovered::cached(value, Vec::new(), None));
+                    return Ok(Discovered::cached(value, Vec::new(), None, None));
                 }
                 Lookup::Failed { mut error, age } => {
                     error.message = format!(
@@ -480,7 +591,7 @@ impl RegionKit {
             )),
         };
         match live {
-            Ok(fetched) => Ok(Discovered::live(fetched)),
+            Ok(fetched) => Ok(Discovered::live(fetched, policy.ttl)),
             Err(error) => self.fall_back(descriptor, account, &policy, error).await,
         }
     }
@@ -510,7 +621,7 @@ impl RegionKit {
                     ))
                 }
             };
-            let regions = non_empty(descriptor.id, regions)?;
+            let regions = dedup_regions(non_empty(descriptor.id, regions)?);
             let warnings = ctx.warnings();
             if let Some(store) = snapshots {
                 let snapshot = Snapshot::new(&key, SystemTime::now(), regions.clone());
@@ -548,7 +659,7 @@ impl RegionKit {
                 error.message,
                 describe_age(hit.age())
             );
-            return Ok(Discovered::cached(hit, vec![warning], Some(error)));
+            return Ok(Discovered::cached(hit, vec![warning], Some(error), None));
         }
         let mut warnings = Vec::new();
         match self.load_snapshot(descriptor, account).await {
@@ -743,11 +854,15 @@ struct Discovered {
     fetched_at: SystemTime,
     warnings: Vec<String>,
     live_error: Option<ProviderError>,
+    /// Until when this is the account's fresh view: set for a live answer and a fresh cached
+    /// one, the only answers worth keeping finished.
+    fresh_until: Option<Instant>,
 }
 
 impl Discovered {
-    fn live(fetched: Fetched) -> Self {
+    fn live(fetched: Fetched, ttl: Duration) -> Self {
         Self {
+            fresh_until: fetched.fresh_until(ttl),
             warnings: fetched.warnings.to_vec(),
             regions: fetched.regions,
             source: Source::Live,
@@ -760,6 +875,7 @@ impl Discovered {
         fetched: Fetched,
         mut warnings: Vec<String>,
         live_error: Option<ProviderError>,
+        fresh_until: Option<Instant>,
     ) -> Self {
         warnings.extend(fetched.warnings.iter().cloned());
         Self {
@@ -768,6 +884,7 @@ impl Discovered {
             fetched_at: fetched.fetched_at,
             warnings,
             live_error,
+            fresh_until,
         }
     }
 
@@ -777,11 +894,12 @@ impl Discovered {
         live_error: Option<ProviderError>,
     ) -> Self {
         Self {
-            regions: Arc::new(snapshot.regions),
+            regions: Arc::new(dedup_regions(snapshot.regions)),
             source: Source::Snapshot,
             fetched_at: snapshot.fetched_at,
             warnings,
             live_error,
+            fresh_until: None,
         }
     }
 }
@@ -793,11 +911,22 @@ fn builtin(
 ) -> Discovered {
     let known = descriptor.policy.known;
     Discovered {
-        regions: Arc::new(known.regions.iter().map(|id| Region::new(*id)).collect()),
+        regions: Arc::new(dedup_regions(
+            known.regions.iter().map(|id| Region::new(*id)).collect(),
+        )),
         source: Source::Builtin,
         // The list is as old as its last check against its source, not as the call.
         fetched_at: known.as_of_time().unwrap_or(SystemTime::UNIX_EPOCH),
         warnings,
         live_error,
+        fresh_until: None,
     }
+}
+
+/// The key of a finished answer: the section as loaded and the run's restriction.
+fn answer_key(section: &BackendConfig, options: &ResolveOptions) -> AnswerKey {
+    (
+        section.fingerprint(),
+        options.run_regions.as_ref().map(Restriction::fingerprint),
+    )
 }

@@ -49,19 +49,102 @@ impl fmt::Display for Source {
     }
 }
 
-/// A user's list of region names or glob patterns, and the config field it came from.
+/// A user's list of region names or glob patterns, and the config field it came from,
+/// compiled once: names trimmed and lowercased, patterns parsed. Matching allocates nothing
+/// for ASCII names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Restriction {
-    pub field: String,
-    pub names: Vec<String>,
+    field: String,
+    names: Vec<String>,
+    matchers: Vec<Matcher>,
+    fingerprint: u64,
+}
+
+/// One entry of a restriction, ready to match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Matcher {
+    /// A blank entry: an error to report, not a name.
+    Blank,
+    /// An exact name, as written (trimmed).
+    Name(String),
+    /// A glob, lowercased.
+    Glob(Glob),
 }
 
 impl Restriction {
     pub fn new(field: impl Into<String>, names: Vec<String>) -> Self {
+        let field = field.into();
+        let matchers = names
+            .iter()
+            .map(|raw| {
+                let name = raw.trim();
+                if name.is_empty() {
+                    Matcher::Blank
+                } else if is_pattern(name) {
+                    Matcher::Glob(Glob::new(name))
+                } else {
+                    Matcher::Name(name.to_owned())
+                }
+            })
+            .collect();
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            field.hash(&mut hasher);
+            names.hash(&mut hasher);
+            hasher.finish()
+        };
         Self {
-            field: field.into(),
+            field,
             names,
+            matchers,
+            fingerprint,
         }
+    }
+
+    /// The config field the names came from (`regions`, `--region`).
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The names and patterns as written.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// A hash of the field and the names, to key answers by restriction without comparing
+    /// lists.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+}
+
+/// A case-insensitive glob, parsed once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Glob {
+    /// The pattern as written, for messages.
+    text: String,
+    /// Lowercased; compared byte by byte when both sides are ASCII.
+    lower: String,
+}
+
+impl Glob {
+    fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            lower: text.to_lowercase(),
+        }
+    }
+
+    fn matches(&self, id: &str) -> bool {
+        if self.lower.is_ascii() && id.is_ascii() {
+            return glob_match_by(self.lower.as_bytes(), id.as_bytes(), |p, t| {
+                p == t.to_ascii_lowercase()
+            });
+        }
+        let pattern: Vec<char> = self.lower.chars().collect();
+        let text: Vec<char> = id.to_lowercase().chars().collect();
+        glob_match_by(&pattern, &text, |p, t| p == t)
     }
 }
 
@@ -71,7 +154,9 @@ pub struct ResolveInput<'a> {
     pub backend: &'a str,
     pub policy: &'a RegionPolicy,
     pub settings: &'a ProviderSettings,
-    pub regions: Vec<Region>,
+    /// The discovered regions, ids unique (case-insensitively): de-duplicated once when they
+    /// were stored ([`dedup_regions`]), not on every resolve.
+    pub regions: &'a [Region],
     pub source: Source,
     pub fetched_at: SystemTime,
     pub backend_regions: Option<&'a Restriction>,
@@ -174,6 +259,9 @@ impl Resolution {
 
 /// Apply the policy and the restrictions. Errors are the user's to fix: an unknown name, an
 /// empty list, a pattern that matches nothing, or a named region with no image.
+///
+/// Linear in the regions times the entries of each restriction; nothing is copied but the
+/// regions kept and the ids excluded.
 pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
     let ResolveInput {
         backend,
@@ -186,23 +274,27 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
         run_regions,
     } = input;
     let mut warnings = Vec::new();
-    let mut universe = dedup(regions);
+    // Names kept without live data to check them join the discovered regions.
+    let mut extra = Vec::new();
 
     let backend_sel = backend_regions
-        .map(|r| select(backend, r, &mut universe, source, &mut warnings))
+        .map(|r| select(backend, r, regions, &mut extra, source, &mut warnings))
         .transpose()?;
     let run_sel = run_regions
-        .map(|r| select(backend, r, &mut universe, source, &mut warnings))
+        .map(|r| select(backend, r, regions, &mut extra, source, &mut warnings))
         .transpose()?;
+    let universe = || regions.iter().chain(extra.iter());
 
     let pinned = policy.pinned.filter(|_| settings.pin_lifted.is_none());
     let defaults = policy
         .defaults
         .filter(|_| backend_sel.is_none() && run_sel.is_none());
 
-    let mut kept = Vec::new();
+    let mut kept: Vec<(usize, &Region)> = Vec::new();
     let mut excluded = Vec::new();
-    for region in &universe {
+    // The reason of each region by index, for the explicit names checked below.
+    let mut reasons: Vec<Option<ExclusionReason>> = Vec::with_capacity(regions.len());
+    for (index, region) in universe().enumerate() {
         let reason = match region.status {
             RegionStatus::NotEnabled => Some(ExclusionReason::NotEnabled),
             RegionStatus::Unavailable => Some(ExclusionReason::Unavailable),
@@ -215,17 +307,15 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
             _ if !settings.missing_for(&region.id).is_empty() => {
                 Some(ExclusionReason::MissingRegionConfig)
             }
-            _ if backend_sel
-                .as_ref()
-                .is_some_and(|s| !s.contains(&region.id)) =>
-            {
+            _ if backend_sel.as_ref().is_some_and(|s| !s.contains(index)) => {
                 Some(ExclusionReason::NotInBackendConfig)
             }
-            _ if run_sel.as_ref().is_some_and(|s| !s.contains(&region.id)) => {
+            _ if run_sel.as_ref().is_some_and(|s| !s.contains(index)) => {
                 Some(ExclusionReason::NotInRunConfig)
             }
             _ => None,
         };
+        reasons.push(reason);
         match reason {
             Some(ExclusionReason::MissingRegionConfig) => excluded.push(
                 Exclusion::new(region.id.clone(), ExclusionReason::MissingRegionConfig)
@@ -235,7 +325,7 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
                     )),
             ),
             Some(reason) => excluded.push(Exclusion::new(region.id.clone(), reason)),
-            None => kept.push(region.clone()),
+            None => kept.push((index, region)),
         }
     }
 
@@ -244,10 +334,13 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
         let (Some(restriction), Some(selection)) = (restriction, selection) else {
             continue;
         };
-        for id in &selection.explicit {
-            let Some(reason) = excluded.iter().find(|e| &e.id == id).map(|e| e.reason) else {
+        let all: Vec<&Region> = universe().collect();
+        for index in selection.explicit_in_order() {
+            let (Some(region), Some(Some(reason))) = (all.get(index), reasons.get(index).copied())
+            else {
                 continue;
             };
+            let id = &region.id;
             match reason {
                 ExclusionReason::NoImage => {
                     let pin = policy.pinned.unwrap_or(crate::policy::CuratedList::EMPTY);
@@ -283,7 +376,7 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
 
     for config in &settings.region_configs {
         for id in &config.configured {
-            if !kept.iter().any(|r| r.id.matches(id.as_str())) {
+            if !kept.iter().any(|(_, r)| r.id.matches(id.as_str())) {
                 warnings.push(format!(
                     "`{}` has settings for region `{id}`, which is not in the resolved set",
                     config.field
@@ -292,14 +385,12 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
         }
     }
 
-    let order = run_sel.as_ref().or(backend_sel.as_ref());
-    if let Some(selection) = order {
-        kept.sort_by_key(|r| selection.position(&r.id));
+    if let Some(selection) = run_sel.as_ref().or(backend_sel.as_ref()) {
+        kept.sort_by_key(|(index, _)| selection.rank(*index));
     }
 
     let new = if source.is_current() && policy.scope == PolicyScope::Provider {
-        universe
-            .iter()
+        universe()
             .filter(|r| !policy.known.contains(r.id.as_str()))
             .map(|r| r.id.clone())
             .collect()
@@ -312,7 +403,7 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
         policy: policy.kind(),
         source,
         fetched_at,
-        regions: kept,
+        regions: kept.into_iter().map(|(_, r)| r.clone()).collect(),
         excluded,
         new,
         warnings,
@@ -327,40 +418,65 @@ fn missing_detail(keys: &[&str], id: &RegionId) -> String {
     format!("{} {verb} no entry for {id}", named.join(" and "))
 }
 
-/// Regions by id, first occurrence wins, ids compared case-insensitively.
-fn dedup(regions: Vec<Region>) -> Vec<Region> {
-    let mut seen = HashSet::new();
+/// Regions by id, first occurrence wins, ids compared case-insensitively. Done once when an
+/// answer is stored, so [`resolve`] can trust its input.
+pub fn dedup_regions(regions: Vec<Region>) -> Vec<Region> {
+    let mut seen = HashSet::with_capacity(regions.len());
     regions
         .into_iter()
         .filter(|r| seen.insert(r.id.as_str().to_ascii_lowercase()))
         .collect()
 }
 
-/// The regions a restriction selects, in the order the user named them.
+/// The regions a restriction selects, by their index among the discovered regions (then the
+/// names kept without live data), with the rank the user gave each.
 #[derive(Debug)]
 struct Selection {
-    ordered: Vec<RegionId>,
+    /// Rank by region index: the position of the entry that first named the region.
+    rank: Vec<Option<usize>>,
     /// Regions named exactly rather than by a pattern.
-    explicit: Vec<RegionId>,
+    explicit: Vec<bool>,
 }
 
 impl Selection {
-    fn contains(&self, id: &RegionId) -> bool {
-        self.ordered.contains(id)
+    fn contains(&self, index: usize) -> bool {
+        self.rank.get(index).is_some_and(Option::is_some)
     }
 
-    fn position(&self, id: &RegionId) -> usize {
-        self.ordered
-            .iter()
-            .position(|o| o == id)
+    fn rank(&self, index: usize) -> usize {
+        self.rank
+            .get(index)
+            .copied()
+            .flatten()
             .unwrap_or(usize::MAX)
+    }
+
+    /// The regions named exactly, in the order the user named them.
+    fn explicit_in_order(&self) -> Vec<usize> {
+        let mut named: Vec<usize> = (0..self.explicit.len())
+            .filter(|&i| self.explicit[i])
+            .collect();
+        named.sort_by_key(|&i| self.rank(i));
+        named
+    }
+
+    fn mark(&mut self, index: usize, rank: usize, explicit: bool) {
+        if self.rank.len() <= index {
+            self.rank.resize(index + 1, None);
+            self.explicit.resize(index + 1, false);
+        }
+        if self.rank[index].is_none() {
+            self.rank[index] = Some(rank);
+        }
+        self.explicit[index] |= explicit;
     }
 }
 
 fn select(
     backend: &str,
     restriction: &Restriction,
-    universe: &mut Vec<Region>,
+    regions: &[Region],
+    extra: &mut Vec<Region>,
     source: Source,
     warnings: &mut Vec<String>,
 ) -> Result<Selection> {
@@ -372,57 +488,62 @@ fn select(
         ));
     }
     let mut selection = Selection {
-        ordered: Vec::new(),
-        explicit: Vec::new(),
+        rank: vec![None; regions.len() + extra.len()],
+        explicit: vec![false; regions.len() + extra.len()],
     };
-    let push = |list: &mut Vec<RegionId>, id: &RegionId| {
-        if !list.contains(id) {
-            list.push(id.clone());
-        }
-    };
-    for raw in &restriction.names {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err(Error::backend_config(
-                backend,
-                &restriction.field,
-                "contains an empty region name",
-            ));
-        }
-        if is_pattern(name) {
-            let matched: Vec<RegionId> = universe
-                .iter()
-                .filter(|r| glob_matches(name, r.id.as_str()))
-                .map(|r| r.id.clone())
-                .collect();
-            if matched.is_empty() {
+    for (rank, matcher) in restriction.matchers.iter().enumerate() {
+        match matcher {
+            Matcher::Blank => {
+                return Err(Error::backend_config(
+                    backend,
+                    &restriction.field,
+                    "contains an empty region name",
+                ))
+            }
+            Matcher::Glob(glob) => {
+                let mut matched = false;
+                for (index, region) in regions.iter().chain(extra.iter()).enumerate() {
+                    if glob.matches(region.id.as_str()) {
+                        selection.mark(index, rank, false);
+                        matched = true;
+                    }
+                }
+                if matched {
+                    continue;
+                }
                 if !source.is_current() {
                     warnings.push(format!(
-                        "pattern `{name}` in `{}` matches no region of the {source} list; live data is unavailable",
-                        restriction.field
+                        "pattern `{}` in `{}` matches no region of the {source} list; live data is unavailable",
+                        glob.text, restriction.field
                     ));
                     continue;
                 }
-                return Err(unknown_region(backend, restriction, name, universe, source));
+                return Err(unknown_region(
+                    backend,
+                    restriction,
+                    &glob.text,
+                    regions,
+                    source,
+                ));
             }
-            for id in &matched {
-                push(&mut selection.ordered, id);
+            Matcher::Name(name) => {
+                if let Some(index) = regions
+                    .iter()
+                    .chain(extra.iter())
+                    .position(|r| r.id.matches(name))
+                {
+                    selection.mark(index, rank, true);
+                } else if source.is_current() {
+                    return Err(unknown_region(backend, restriction, name, regions, source));
+                } else {
+                    warnings.push(format!(
+                        "region `{name}` in `{}` is not in the {source} list; kept because live data is unavailable to check it",
+                        restriction.field
+                    ));
+                    extra.push(Region::new(name.as_str()));
+                    selection.mark(regions.len() + extra.len() - 1, rank, true);
+                }
             }
-        } else if let Some(region) = universe.iter().find(|r| r.id.matches(name)) {
-            let id = region.id.clone();
-            push(&mut selection.ordered, &id);
-            push(&mut selection.explicit, &id);
-        } else if source.is_current() {
-            return Err(unknown_region(backend, restriction, name, universe, source));
-        } else {
-            warnings.push(format!(
-                "region `{name}` in `{}` is not in the {source} list; kept because live data is unavailable to check it",
-                restriction.field
-            ));
-            let id = RegionId::new(name);
-            universe.push(Region::new(id.clone()));
-            push(&mut selection.ordered, &id);
-            push(&mut selection.explicit, &id);
         }
     }
     Ok(selection)
@@ -469,17 +590,26 @@ fn is_pattern(name: &str) -> bool {
 
 /// Case-insensitive glob: `*` matches any run of characters, `?` exactly one.
 pub fn glob_matches(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
-    let text: Vec<char> = text.to_lowercase().chars().collect();
+    Glob::new(pattern).matches(text)
+}
+
+/// Glob matching over any symbols, with `*` and `?` as wildcards and `same` comparing a
+/// pattern symbol with a text symbol. Linear backtracking to the last star: O(p·t) at worst,
+/// no allocation.
+fn glob_match_by<T: Copy + GlobSymbol>(
+    pattern: &[T],
+    text: &[T],
+    same: impl Fn(T, T) -> bool,
+) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut backtrack: Option<(usize, usize)> = None;
     while t < text.len() {
         match pattern.get(p) {
-            Some('*') => {
+            Some(&c) if c.is_star() => {
                 backtrack = Some((p, t));
                 p += 1;
             }
-            Some(&c) if c == '?' || c == text[t] => {
+            Some(&c) if c.is_question() || same(c, text[t]) => {
                 p += 1;
                 t += 1;
             }
@@ -493,7 +623,31 @@ pub fn glob_matches(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].iter().all(|c| c.is_star())
+}
+
+/// A pattern symbol: a byte of an ASCII pattern, or a char of any other.
+trait GlobSymbol {
+    fn is_star(self) -> bool;
+    fn is_question(self) -> bool;
+}
+
+impl GlobSymbol for u8 {
+    fn is_star(self) -> bool {
+        self == b'*'
+    }
+    fn is_question(self) -> bool {
+        self == b'?'
+    }
+}
+
+impl GlobSymbol for char {
+    fn is_star(self) -> bool {
+        self == '*'
+    }
+    fn is_question(self) -> bool {
+        self == '?'
+    }
 }
 
 #[cfg(test)]
@@ -553,7 +707,7 @@ mod tests {
             backend: "test",
             policy,
             settings,
-            regions: live(),
+            regions: &dedup_regions(live()),
             source,
             fetched_at: SystemTime::now(),
             backend_regions: backend.as_ref(),

@@ -340,7 +340,7 @@ async fn after_a_failure_the_provider_is_left_alone_for_the_negative_ttl() {
     let second = resolve_one(&kit, &section, &ResolveOptions::default()).await;
     assert_eq!(source(&first), Some(Source::Builtin));
     assert_eq!(source(&second), Some(Source::Builtin));
-    let cached = second.resolution.unwrap().live_error.unwrap();
+    let cached = second.resolution.unwrap().live_error.clone().unwrap();
     assert!(cached.message.contains("not retried"), "{cached}");
     assert_eq!(scenario.calls(), 1);
 }

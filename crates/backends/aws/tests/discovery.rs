@@ -33,7 +33,7 @@ async fn resolved(
     aws: &BackendHarness,
     section: BackendConfig,
     options: &ResolveOptions,
-) -> Resolution {
+) -> std::sync::Arc<Resolution> {
     let report = aws.resolve(section, options).await;
     assert!(report.error.is_none(), "{:?}", report.error);
     report.resolution.expect("a resolution")
