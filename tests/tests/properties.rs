@@ -240,6 +240,7 @@ async fn serve_mutated(State(state): State<Arc<Mutator>>, request: Request) -> R
     let emu_request = EmuRequest {
         method: parts.method.to_string(),
         path: format!("/{rest}"),
+        raw_path: parts.uri.path().to_owned(),
         query,
         headers: parts.headers,
         body,

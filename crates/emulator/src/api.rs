@@ -12,6 +12,10 @@ pub struct EmuRequest {
     pub method: String,
     /// The path below the backend prefix, starting with `/` (`/api/v1/regions`).
     pub path: String,
+    /// The path exactly as the client sent it, backend prefix included and still
+    /// percent-encoded (`/aws` or `/aws/`, `/lambda/api/v1/regions`): what a request
+    /// signature covers.
+    pub raw_path: String,
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub body: Bytes,

@@ -1,4 +1,4 @@
-//! Faults the emulator injects, per backend.
+//! Faults the emulator injects, per backend or per path of one backend.
 
 use std::fmt;
 use std::str::FromStr;
@@ -105,12 +105,18 @@ impl FromStr for FaultKind {
     }
 }
 
-/// A fault for one backend, for every request or for the next `times` requests.
+/// A fault for one backend, for every request or for the next `times` requests, on every
+/// path or on one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
     pub backend: String,
     pub kind: FaultKind,
     pub times: Option<u32>,
+    /// The requests it applies to, keyed as [`path_count`](crate::EmulatorHandle::path_count)
+    /// keys them: `GET /api/v1/instance-types` (method and path below the backend prefix,
+    /// without the query), or a path alone for every method. `None`: every request of the
+    /// backend.
+    pub path: Option<String>,
 }
 
 impl Fault {
@@ -119,6 +125,7 @@ impl Fault {
             backend: backend.into(),
             kind,
             times: None,
+            path: None,
         }
     }
 
@@ -127,7 +134,32 @@ impl Fault {
             backend: backend.into(),
             kind,
             times: Some(times),
+            path: None,
         }
+    }
+
+    /// Apply only to requests on this path: `GET /api/v1/instance-types`, or
+    /// `/api/v1/instance-types` for any method. A trailing `/` does not matter.
+    pub fn on_path(mut self, method_and_path: impl Into<String>) -> Self {
+        self.path = Some(method_and_path.into().trim().to_owned());
+        self
+    }
+
+    /// Whether the fault applies to a request of `backend` with `method` on `path`, the path
+    /// below the backend prefix.
+    pub fn applies_to(&self, backend: &str, method: &str, path: &str) -> bool {
+        if self.backend != backend {
+            return false;
+        }
+        let Some(scope) = self.path.as_deref() else {
+            return true;
+        };
+        let (scope_method, scope_path) = match scope.split_once(' ') {
+            Some((method, path)) => (Some(method), path.trim()),
+            None => (None, scope),
+        };
+        scope_method.is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && scope_path.trim_end_matches('/') == path.trim_end_matches('/')
     }
 }
 
@@ -163,5 +195,21 @@ mod tests {
         );
         let err = "lambda:explode".parse::<Fault>().unwrap_err().to_string();
         assert!(err.contains("http-500"), "{err}");
+    }
+
+    #[test]
+    fn a_fault_on_a_path_applies_to_that_path_alone() {
+        let fault =
+            Fault::always("lambda", FaultKind::Http500).on_path("GET /api/v1/instance-types");
+        assert!(fault.applies_to("lambda", "GET", "/api/v1/instance-types"));
+        assert!(fault.applies_to("lambda", "get", "/api/v1/instance-types/"));
+        assert!(!fault.applies_to("lambda", "GET", "/api/v1/regions"));
+        assert!(!fault.applies_to("lambda", "POST", "/api/v1/instance-types"));
+        assert!(!fault.applies_to("cudo", "GET", "/api/v1/instance-types"));
+        let any_method = Fault::always("aws", FaultKind::Http500).on_path("/");
+        assert!(any_method.applies_to("aws", "POST", "/"));
+        assert!(any_method.applies_to("aws", "GET", "/"));
+        let everywhere = Fault::always("lambda", FaultKind::Http500);
+        assert!(everywhere.applies_to("lambda", "GET", "/api/v1/regions"));
     }
 }

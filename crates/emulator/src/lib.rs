@@ -2,11 +2,13 @@
 //!
 //! Each backend crate implements [`EmulatedApi`] behind its `emulator` feature and registers
 //! it with `inventory::submit!`. The [`Emulator`] hosts every linked backend on one port under
-//! a path prefix (`http://127.0.0.1:PORT/<backend>/...`), injects faults per backend, counts
-//! requests, and writes a native config whose `endpoint`s point at it.
+//! a path prefix (`http://127.0.0.1:PORT/<backend>/...`), injects faults per backend or per
+//! path of a backend, counts requests, and writes a native config whose `endpoint`s point at
+//! it.
 //!
 //! Control endpoints, for tools driving a running emulator:
-//! `GET /_emulator/requests`, `POST /_emulator/faults` (`{"backend","fault","times"}`) and
+//! `GET /_emulator/requests`, `POST /_emulator/faults` (`{"backend","fault","times","path"}`,
+//! `times` and `path` optional; `path` as [`Fault::on_path`] takes it) and
 //! `DELETE /_emulator/faults`.
 
 mod api;
@@ -169,10 +171,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// The fault to apply to the next request of `backend`, consuming one use of it.
-    fn take_fault(&self, backend: &str) -> Option<FaultKind> {
+    /// The fault to apply to this request of `backend`, consuming one use of it. A fault
+    /// scoped to the request's path comes before one for the whole backend.
+    fn take_fault(&self, backend: &str, method: &str, path: &str) -> Option<FaultKind> {
         let mut faults = lock(&self.faults);
-        let index = faults.iter().position(|f| f.backend == backend)?;
+        let applies = |f: &Fault| f.applies_to(backend, method, path);
+        let index = faults
+            .iter()
+            .position(|f| f.path.is_some() && applies(f))
+            .or_else(|| faults.iter().position(|f| f.path.is_none() && applies(f)))?;
         let fault = &mut faults[index];
         let kind = fault.kind;
         if let Some(times) = &mut fault.times {
@@ -182,6 +189,13 @@ impl Shared {
             }
         }
         Some(kind)
+    }
+
+    /// Set a fault in place of the one of the same backend and path scope.
+    fn set_fault(&self, fault: Fault) {
+        let mut faults = lock(&self.faults);
+        faults.retain(|f| f.backend != fault.backend || f.path != fault.path);
+        faults.push(fault);
     }
 }
 
@@ -236,10 +250,10 @@ impl EmulatorHandle {
         lock(&self.state.requests).clear();
     }
 
+    /// Set a fault, replacing the one set before for the same backend and the same path
+    /// scope ([`Fault::on_path`]); faults of that backend on other paths stay.
     pub fn set_fault(&self, fault: Fault) {
-        let mut faults = lock(&self.state.faults);
-        faults.retain(|f| f.backend != fault.backend);
-        faults.push(fault);
+        self.state.set_fault(fault);
     }
 
     pub fn clear_faults(&self) {
@@ -305,7 +319,7 @@ async fn dispatch(State(state): State<Arc<Shared>>, request: Request) -> Respons
         .entry((backend.to_owned(), format!("{} {path}", parts.method)))
         .or_insert(0) += 1;
 
-    let fault = state.take_fault(backend);
+    let fault = state.take_fault(backend, parts.method.as_str(), &path);
     if let Some(latency) = state.latency {
         tokio::time::sleep(latency).await;
     }
@@ -325,6 +339,7 @@ async fn dispatch(State(state): State<Arc<Shared>>, request: Request) -> Respons
     let emu_request = EmuRequest {
         method: parts.method.to_string(),
         path,
+        raw_path: full_path,
         query,
         headers: parts.headers,
         body,
@@ -380,27 +395,29 @@ fn control_endpoint(state: &Shared, method: &str, path: &str, body: &[u8]) -> Re
                 backend: String,
                 fault: String,
                 times: Option<u32>,
+                path: Option<String>,
             }
             let parsed = serde_json::from_slice::<Body>(body)
                 .map_err(|e| e.to_string())
                 .and_then(|b| {
-                    b.fault
-                        .parse::<FaultKind>()
-                        .map(|kind| (b.backend, kind, b.times))
-                        .map_err(|e| e.to_string())
+                    let kind = b.fault.parse::<FaultKind>().map_err(|e| e.to_string())?;
+                    let fault = Fault {
+                        backend: b.backend,
+                        kind,
+                        times: b.times,
+                        path: None,
+                    };
+                    Ok(match b.path {
+                        Some(path) => fault.on_path(path),
+                        None => fault,
+                    })
                 });
             match parsed {
-                Ok((backend, _, _)) if !state.apis.contains_key(&backend) => {
-                    plain(404, &format!("no emulated backend `{backend}`"))
+                Ok(fault) if !state.apis.contains_key(&fault.backend) => {
+                    plain(404, &format!("no emulated backend `{}`", fault.backend))
                 }
-                Ok((backend, kind, times)) => {
-                    let mut faults = lock(&state.faults);
-                    faults.retain(|f| f.backend != backend);
-                    faults.push(Fault {
-                        backend,
-                        kind,
-                        times,
-                    });
+                Ok(fault) => {
+                    state.set_fault(fault);
                     plain(204, "")
                 }
                 Err(e) => plain(400, &e),
@@ -605,6 +622,109 @@ mod tests {
             .status();
         assert_eq!(status.as_u16(), 204);
         assert_eq!(get(&emulator.endpoint("echo")).await.0, 500);
+    }
+
+    #[tokio::test]
+    async fn a_fault_on_one_path_leaves_the_other_paths_alone() {
+        let emulator = Emulator::new().only(["echo"]).start().await.unwrap();
+        emulator.set_fault(Fault::always("echo", FaultKind::Http503).on_path("GET /capacity"));
+        let base = emulator.endpoint("echo");
+        assert_eq!(get(&format!("{base}/capacity")).await.0, 503);
+        assert_eq!(get(&format!("{base}/capacity?x=1")).await.0, 503);
+        assert_eq!(get(&format!("{base}/regions")).await.0, 200);
+        let posted = reqwest::Client::new()
+            .post(format!("{base}/capacity"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            posted.status().as_u16(),
+            200,
+            "another method is another path"
+        );
+        assert_eq!(emulator.path_count("echo", "GET /capacity"), 2);
+    }
+
+    #[tokio::test]
+    async fn a_path_fault_comes_before_a_backend_fault_and_both_can_be_set() {
+        let emulator = Emulator::new().only(["echo"]).start().await.unwrap();
+        emulator.set_fault(Fault::always("echo", FaultKind::Http503));
+        emulator.set_fault(Fault::times("echo", FaultKind::Unauthorized, 1).on_path("/capacity"));
+        let base = emulator.endpoint("echo");
+        assert_eq!(get(&format!("{base}/capacity")).await.0, 401);
+        assert_eq!(
+            get(&format!("{base}/capacity")).await.0,
+            503,
+            "the path fault is used up; the backend fault remains"
+        );
+        assert_eq!(get(&format!("{base}/regions")).await.0, 503);
+        emulator.set_fault(Fault::times("echo", FaultKind::Http500, 1));
+        assert_eq!(
+            get(&format!("{base}/regions")).await.0,
+            500,
+            "a new backend fault replaces the old one"
+        );
+        assert_eq!(get(&format!("{base}/regions")).await.0, 200);
+    }
+
+    #[tokio::test]
+    async fn a_path_fault_can_be_set_over_http() {
+        let emulator = Emulator::new().only(["echo"]).start().await.unwrap();
+        let status = reqwest::Client::new()
+            .post(format!("http://{}/_emulator/faults", emulator.addr()))
+            .body(r#"{"backend":"echo","fault":"malformed","times":1,"path":"GET /capacity"}"#)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status.as_u16(), 204);
+        let base = emulator.endpoint("echo");
+        assert!(!get(&format!("{base}/regions"))
+            .await
+            .1
+            .contains("unexpected"));
+        let (status, body) = get(&format!("{base}/capacity")).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("unexpected"), "{body}");
+        assert!(!get(&format!("{base}/capacity"))
+            .await
+            .1
+            .contains("unexpected"));
+    }
+
+    struct Raw;
+
+    impl EmulatedApi for Raw {
+        fn handle(&self, request: &EmuRequest) -> EmuResponse {
+            EmuResponse::json(
+                200,
+                &serde_json::json!({ "path": request.path, "raw": request.raw_path }),
+            )
+        }
+
+        fn config_section(&self) -> serde_yaml::Mapping {
+            serde_yaml::Mapping::new()
+        }
+    }
+
+    inventory::submit! { EmulatorRegistration::new("raw", || Box::new(Raw)) }
+
+    #[tokio::test]
+    async fn the_raw_path_keeps_the_prefix_the_trailing_slash_and_the_encoding() {
+        let emulator = Emulator::new().only(["raw"]).start().await.unwrap();
+        let base = emulator.endpoint("raw");
+        let field = |body: &str, key: &str| -> String {
+            let value: serde_json::Value = serde_json::from_str(body).unwrap();
+            value[key].as_str().unwrap().to_owned()
+        };
+        let (_, bare) = get(&base).await;
+        assert_eq!(field(&bare, "path"), "/");
+        assert_eq!(field(&bare, "raw"), "/raw");
+        let (_, slash) = get(&format!("{base}/")).await;
+        assert_eq!(field(&slash, "path"), "/");
+        assert_eq!(field(&slash, "raw"), "/raw/");
+        let (_, encoded) = get(&format!("{base}/a%20b")).await;
+        assert_eq!(field(&encoded, "raw"), "/raw/a%20b");
     }
 
     #[tokio::test]

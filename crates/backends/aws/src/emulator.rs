@@ -4,7 +4,8 @@
 //! `GET /?...`) in EC2's XML shape, with the commercial partition's real region names and a
 //! mix of opt-in states, and EC2's XML error body. It checks the SigV4 `Authorization`
 //! header: the access key must be one of the emulator's, and the signature must be the one
-//! the emulator's secret key gives for the request as received.
+//! the emulator's secret key gives for the request as received, on the path as sent (with
+//! the emulator's `/aws` prefix, and with or without a trailing `/`, as EC2 would see it).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,7 +16,6 @@ use quick_xml::escape::escape;
 use regionkit_emulator::{EmuRequest, EmuResponse, EmulatedApi};
 
 use crate::client::API_VERSION;
-use crate::BACKEND;
 
 /// The access key of the emulated account that may call everything. Obviously not real.
 pub const EMULATOR_ACCESS_KEY: &str = "AKIAEMULATOREXAMPLE1";
@@ -227,7 +227,9 @@ fn signature_matches(request: &EmuRequest, auth: &Authorization<'_>) -> bool {
         };
         headers.push((*name, value));
     }
-    let mut url = format!("http://{host}/{BACKEND}{}", request.path);
+    // The canonical URI is the path exactly as the client sent it: `/aws` and `/aws/` are
+    // different paths, and a client whose endpoint is `http://HOST/aws` signs the first.
+    let mut url = format!("http://{host}{}", request.raw_path);
     if !request.query.is_empty() {
         let query = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&request.query)

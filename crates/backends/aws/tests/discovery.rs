@@ -3,8 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
 use regionkit_aws::emulator::{
     EMULATOR_ACCESS_KEY, EMULATOR_SECRET_KEY, NOT_SUBSCRIBED_ACCESS_KEY, NO_PERMISSION_ACCESS_KEY,
     THROTTLED_ACCESS_KEY,
@@ -540,4 +543,115 @@ fn without_an_endpoint_ec2_in_us_east_1_is_called() {
         "https://ec2.us-east-1.amazonaws.com/"
     );
     assert_eq!(config.signing_region, "us-east-1");
+}
+
+// ---------------------------------------------------------------------------------------
+// The emulator checks signatures over the path exactly as the client sent it, as EC2 does:
+// a client whose endpoint is `http://HOST/aws` (no trailing `/`) signs `/aws`.
+// ---------------------------------------------------------------------------------------
+
+const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
+const DESCRIBE_REGIONS: &str = "Action=DescribeRegions&Version=2016-11-15&AllRegions=true";
+
+/// A request to `send_to`, signed with SigV4 for EC2 in us-east-1 by the emulator's key pair
+/// as an SDK whose request URL is `signed_for` signs it; `tamper` changes the last digit of
+/// the signature.
+fn signed(
+    method: &str,
+    signed_for: &str,
+    send_to: &str,
+    body: &'static str,
+    tamper: bool,
+) -> reqwest::RequestBuilder {
+    let identity =
+        Credentials::new(EMULATOR_ACCESS_KEY, EMULATOR_SECRET_KEY, None, None, "test").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("ec2")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let headers = [("content-type", FORM)];
+    let signable = SignableRequest::new(
+        method,
+        signed_for,
+        headers.iter().copied(),
+        SignableBody::Bytes(body.as_bytes()),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = reqwest::Client::new()
+        .request(method, send_to)
+        .header("content-type", FORM);
+    for (name, value) in instructions.headers() {
+        let value = if tamper && name.eq_ignore_ascii_case("authorization") {
+            let last = if value.ends_with('0') { "1" } else { "0" };
+            format!("{}{last}", &value[..value.len() - 1])
+        } else {
+            value.to_owned()
+        };
+        request = request.header(name, value);
+    }
+    request.body(body)
+}
+
+async fn status_and_body(request: reqwest::RequestBuilder) -> (u16, String) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_request_signed_for_the_endpoint_path_as_sent_is_accepted() {
+    let aws = aws().await;
+    let endpoint = aws.endpoint();
+    assert!(endpoint.ends_with("/aws"), "{endpoint}");
+    let with_slash = format!("{endpoint}/");
+    let with_query = format!("{endpoint}?{DESCRIBE_REGIONS}");
+    let requests = [
+        ("POST", endpoint.as_str(), DESCRIBE_REGIONS),
+        ("POST", with_slash.as_str(), DESCRIBE_REGIONS),
+        ("GET", with_query.as_str(), ""),
+    ];
+    for (method, url, body) in requests {
+        let (status, text) = status_and_body(signed(method, url, url, body, false)).await;
+        assert_eq!(status, 200, "{method} {url}: {text}");
+        assert!(
+            text.contains("<DescribeRegionsResponse") && text.contains("us-east-1"),
+            "{method} {url}: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_signature_is_still_refused_on_either_path() {
+    let aws = aws().await;
+    let endpoint = aws.endpoint();
+    for url in [endpoint.clone(), format!("{endpoint}/")] {
+        let request = signed("POST", &url, &url, DESCRIBE_REGIONS, true);
+        let (status, text) = status_and_body(request).await;
+        assert_eq!(status, 401, "{url}: {text}");
+        assert!(text.contains("<Code>AuthFailure</Code>"), "{url}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn a_signature_for_another_path_is_refused() {
+    let aws = aws().await;
+    let endpoint = aws.endpoint();
+    let with_slash = format!("{endpoint}/");
+    // Each signed for the other path: EC2 would see another canonical URI.
+    for (signed_for, send_to) in [(&with_slash, &endpoint), (&endpoint, &with_slash)] {
+        let request = signed("POST", signed_for, send_to, DESCRIBE_REGIONS, false);
+        let (status, text) = status_and_body(request).await;
+        assert_eq!(
+            status, 401,
+            "signed for {signed_for}, sent to {send_to}: {text}"
+        );
+        assert!(text.contains("<Code>AuthFailure</Code>"), "{text}");
+    }
 }

@@ -6,6 +6,10 @@
 //! "message", "details"}`. A gRPC code is 0 to 16 and an HTTP status is at least 100, so the
 //! number alone tells them apart. A throttled answer may carry its wait as a `RetryInfo`
 //! detail instead of `Retry-After`. Neither endpoint pages.
+//!
+//! Only the fields discovery uses are read. Protobuf's JSON mapping leaves out fields that
+//! hold their zero value, so a missing count or coordinate is zero and a missing string is
+//! empty, never an error.
 
 use regionkit_core::{
     grpc, http::retry_after, DiscoveryContext, Endpoint, HttpResponse, ProviderError,
@@ -34,10 +38,24 @@ pub struct ApiDataCenter {
     pub location: Option<Coordinates>,
 }
 
+/// `location` of a data center. A coordinate left out is zero (see the module docs); a
+/// location with neither says nothing.
 #[derive(Clone, Copy, Debug, Deserialize)]
 pub struct Coordinates {
-    pub latitude: f64,
-    pub longitude: f64,
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+}
+
+impl Coordinates {
+    /// (latitude, longitude), when the location gives at least one of them.
+    pub fn lat_lon(&self) -> Option<(f64, f64)> {
+        match (self.latitude, self.longitude) {
+            (None, None) => None,
+            (latitude, longitude) => Some((latitude.unwrap_or(0.0), longitude.unwrap_or(0.0))),
+        }
+    }
 }
 
 /// `GET /vms/machine-types`.
@@ -48,19 +66,19 @@ pub struct MachineTypes {
 }
 
 /// A `VMMachineType`: one machine type in one data center, with what is free there now.
+/// Of its many fields only these four are read; the counts are zero when left out.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiMachineType {
     pub data_center_id: String,
-    pub machine_type: String,
     /// Empty for CPU-only machine types.
     #[serde(default)]
     pub gpu_model_id: String,
     /// GPUs free on the emptiest host: what one VM can get.
-    #[serde(deserialize_with = "count")]
+    #[serde(default, deserialize_with = "count")]
     pub max_gpu_free: i64,
     /// vCPUs free on the emptiest host.
-    #[serde(deserialize_with = "count")]
+    #[serde(default, deserialize_with = "count")]
     pub max_vcpu_free: i64,
 }
 

@@ -4,12 +4,22 @@
 //! types, a free vCPU for CPU types; CUDO's `max*Free`, not the `total*Free` spread over hosts)
 //! is `available`; one with nothing free is `limited`. A data center that only the machine
 //! types name is a data center all the same.
+//!
+//! The two calls run concurrently, and only `/vms/data-centers` is needed for an answer.
+//! When `/vms/machine-types` fails (an error after retries, a timeout, a cut-off or
+//! unreadable body), capacity is unknown: the answer is still the live data center list,
+//! every data center `available` as the list alone shows it, with a warning that says
+//! capacity is unknown and why. Marking them all `limited` would claim that nothing is free,
+//! which nobody said. Two failures of the machine types call still fail the discovery:
+//! rejected credentials, and a request CUDO refuses as invalid (a `project_id` the key cannot
+//! see), since both are the config's to fix and only that call carries the project.
 
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    async_trait, geo, DiscoveryContext, Location, ProviderError, Region, RegionProvider,
-    RegionStatus,
+    async_trait, geo, DiscoveryContext, Location, ProviderError, ProviderErrorKind, Region,
+    RegionProvider, RegionStatus,
 };
 
 use crate::client::{ApiDataCenter, CudoClient};
@@ -37,11 +47,32 @@ impl CudoProvider {
 #[async_trait]
 impl RegionProvider for CudoProvider {
     async fn discover(&self, ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
+        let capacity_ctx = capacity_context(ctx);
         let (data_centers, machine_types) = tokio::join!(
             self.client.data_centers(ctx),
-            self.client.machine_types(ctx)
+            self.client.machine_types(&capacity_ctx)
         );
-        let (mut data_centers, machine_types) = (data_centers?, machine_types?);
+        let mut data_centers = data_centers?;
+        let (machine_types, capacity_known) = match machine_types {
+            Ok(machine_types) => (machine_types, true),
+            Err(error)
+                if matches!(
+                    error.kind,
+                    ProviderErrorKind::Auth | ProviderErrorKind::Rejected
+                ) =>
+            {
+                return Err(error)
+            }
+            Err(error) => {
+                ctx.warn(format!(
+                    "capacity unknown: GET /vms/machine-types failed ({}); every listed data \
+                     center is reported `available`, as the data center list shows it, without \
+                     knowing where a VM fits now",
+                    describe(&error)
+                ));
+                (Vec::new(), false)
+            }
+        };
 
         let mut capacity: HashMap<&str, bool> = HashMap::new();
         for machine in &machine_types {
@@ -70,14 +101,33 @@ impl RegionProvider for CudoProvider {
             if !seen.insert(dc.id.as_str()) {
                 continue;
             }
-            let status = if capacity.get(dc.id.as_str()).copied().unwrap_or(false) {
-                RegionStatus::Available
-            } else {
-                RegionStatus::Limited
-            };
+            let status =
+                if !capacity_known || capacity.get(dc.id.as_str()).copied().unwrap_or(false) {
+                    RegionStatus::Available
+                } else {
+                    RegionStatus::Limited
+                };
             regions.push(to_region(dc, status));
         }
         Ok(regions)
+    }
+}
+
+/// The context of the capacity call: it gives up a little before the discovery's deadline
+/// (a tenth of the time left, at most a second), so that when it hangs the data center list
+/// can still be answered in time.
+fn capacity_context(ctx: &DiscoveryContext) -> DiscoveryContext {
+    let left = ctx.deadline().saturating_duration_since(Instant::now());
+    let margin = (left / 10).min(Duration::from_secs(1));
+    let deadline = ctx.deadline().checked_sub(margin).unwrap_or(ctx.deadline());
+    DiscoveryContext::new(ctx.backend(), ctx.http().clone(), deadline)
+}
+
+/// An error as a warning quotes it: its kind, its status and what happened.
+fn describe(error: &ProviderError) -> String {
+    match error.status {
+        Some(status) => format!("{}, HTTP {status}: {}", error.kind.as_str(), error.message),
+        None => format!("{}: {}", error.kind.as_str(), error.message),
     }
 }
 
@@ -107,13 +157,14 @@ fn location_of(dc: &ApiDataCenter) -> Option<Location> {
         .next()
         .filter(|prefix| prefix.len() == 2)
         .and_then(geo::country_code);
-    let location = match (country, dc.location) {
+    let coordinates = dc.location.and_then(|at| at.lat_lon());
+    let location = match (country, coordinates) {
         (None, None) => return None,
         (Some(code), _) => Location::in_country(code),
         (None, Some(_)) => Location::default(),
     };
-    Some(match dc.location {
-        Some(at) => location.with_coordinates(at.latitude, at.longitude),
+    Some(match coordinates {
+        Some((latitude, longitude)) => location.with_coordinates(latitude, longitude),
         None => location,
     })
 }

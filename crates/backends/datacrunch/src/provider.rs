@@ -3,11 +3,22 @@
 //! A location where at least one instance type is deployable now, on demand or as spot, is
 //! `available`; a listed location with nothing deployable is `limited`. The location code
 //! (`FIN-01`) is the region id, exactly as dstack's `regions` spell it.
+//!
+//! The three calls run concurrently, and only `/locations` is needed for an answer. When
+//! either availability call fails (an error after retries, a timeout, a cut-off or
+//! unreadable body), capacity is unknown: the answer is still the live location list, every
+//! location `available` as the list alone shows it, with a warning that says capacity is
+//! unknown and why. Half an answer does not help: a location missing from the on-demand
+//! answer may have spot capacity, and the other way round. Marking them all `limited` would
+//! claim that nothing is deployable, which nobody said. Rejected credentials on any call fail
+//! the discovery.
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    async_trait, DiscoveryContext, Location, ProviderError, Region, RegionProvider, RegionStatus,
+    async_trait, DiscoveryContext, Location, ProviderError, ProviderErrorKind, Region,
+    RegionProvider, RegionStatus,
 };
 
 use crate::client::{ApiAvailability, ApiLocation, DatacrunchClient};
@@ -34,12 +45,45 @@ impl DatacrunchProvider {
 #[async_trait]
 impl RegionProvider for DatacrunchProvider {
     async fn discover(&self, ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
+        let capacity_ctx = capacity_context(ctx);
         let (locations, on_demand, spot) = tokio::join!(
             self.client.locations(ctx),
-            self.client.availability(ctx, false),
-            self.client.availability(ctx, true),
+            self.client.availability(&capacity_ctx, false),
+            self.client.availability(&capacity_ctx, true),
         );
-        let (mut locations, on_demand, spot) = (locations?, on_demand?, spot?);
+        let mut locations = locations?;
+        let (on_demand, spot) = match (on_demand, spot) {
+            (Ok(on_demand), Ok(spot)) => (on_demand, spot),
+            (on_demand, spot) => {
+                let failed = [("on demand", on_demand.err()), ("spot", spot.err())];
+                let failed: Vec<(&str, ProviderError)> = failed
+                    .into_iter()
+                    .filter_map(|(which, error)| error.map(|e| (which, e)))
+                    .collect();
+                if let Some((_, auth)) = failed
+                    .iter()
+                    .find(|(_, e)| e.kind == ProviderErrorKind::Auth)
+                {
+                    return Err(auth.clone());
+                }
+                let why: Vec<String> = failed
+                    .iter()
+                    .map(|(which, error)| {
+                        format!(
+                            "GET /instance-availability ({which}) failed ({})",
+                            describe(error)
+                        )
+                    })
+                    .collect();
+                ctx.warn(format!(
+                    "capacity unknown: {}; every listed location is reported `available`, as \
+                     the location list shows it, without knowing where an instance type is \
+                     deployable now",
+                    why.join("; ")
+                ));
+                return without_capacity(&locations);
+            }
+        };
 
         let with_capacity: HashSet<&str> = on_demand
             .iter()
@@ -55,12 +99,7 @@ impl RegionProvider for DatacrunchProvider {
         let mut seen = HashSet::new();
         let mut regions = Vec::with_capacity(locations.len());
         for (index, location) in locations.iter().enumerate() {
-            if location.code.trim().is_empty() {
-                return Err(ProviderError::bad_response(
-                    BACKEND,
-                    format!("`[{index}].code` of GET /locations is empty"),
-                ));
-            }
+            check_code(index, location)?;
             if !seen.insert(location.code.as_str()) {
                 continue;
             }
@@ -72,6 +111,47 @@ impl RegionProvider for DatacrunchProvider {
             regions.push(to_region(location, status));
         }
         Ok(regions)
+    }
+}
+
+/// The listed locations, every one `available`: what `/locations` alone says.
+fn without_capacity(locations: &[ApiLocation]) -> Result<Vec<Region>, ProviderError> {
+    let mut seen = HashSet::new();
+    let mut regions = Vec::with_capacity(locations.len());
+    for (index, location) in locations.iter().enumerate() {
+        check_code(index, location)?;
+        if seen.insert(location.code.as_str()) {
+            regions.push(to_region(location, RegionStatus::Available));
+        }
+    }
+    Ok(regions)
+}
+
+fn check_code(index: usize, location: &ApiLocation) -> Result<(), ProviderError> {
+    if location.code.trim().is_empty() {
+        return Err(ProviderError::bad_response(
+            BACKEND,
+            format!("`[{index}].code` of GET /locations is empty"),
+        ));
+    }
+    Ok(())
+}
+
+/// The context of the capacity calls: they give up a little before the discovery's deadline
+/// (a tenth of the time left, at most a second), so that when they hang the location list
+/// can still be answered in time.
+fn capacity_context(ctx: &DiscoveryContext) -> DiscoveryContext {
+    let left = ctx.deadline().saturating_duration_since(Instant::now());
+    let margin = (left / 10).min(Duration::from_secs(1));
+    let deadline = ctx.deadline().checked_sub(margin).unwrap_or(ctx.deadline());
+    DiscoveryContext::new(ctx.backend(), ctx.http().clone(), deadline)
+}
+
+/// An error as a warning quotes it: its kind, its status and what happened.
+fn describe(error: &ProviderError) -> String {
+    match error.status {
+        Some(status) => format!("{}, HTTP {status}: {}", error.kind.as_str(), error.message),
+        None => format!("{}: {}", error.kind.as_str(), error.message),
     }
 }
 

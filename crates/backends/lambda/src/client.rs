@@ -17,13 +17,17 @@ pub struct Envelope<T> {
     pub data: T,
 }
 
-/// `Region` of the API: both fields are required.
+/// `Region` of the API. The spec requires both fields, but only `name` is needed: a region
+/// without a `description` is shown by its name.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ApiRegion {
     pub name: String,
-    pub description: String,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
+/// One entry of `/instance-types`. Only where the type has capacity is read; the
+/// `instance_type` details (price, specs) are not needed and may be missing.
 #[derive(Debug, Deserialize)]
 pub struct InstanceTypeEntry {
     pub regions_with_capacity_available: Vec<ApiRegion>,

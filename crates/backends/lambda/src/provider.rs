@@ -3,12 +3,20 @@
 //! A region that has capacity for at least one instance type is `available`; one with
 //! capacity for none is `limited`, not dropped (capacity comes and goes within minutes).
 //! Region ids are Lambda's `name` verbatim, as dstack uses them.
+//!
+//! The two calls run concurrently, and only `/regions` is needed for an answer. When
+//! `/instance-types` fails (an error after retries, a timeout, a cut-off or unreadable body),
+//! capacity is unknown: the answer is still the live region list, every region `available`
+//! as the list alone shows it, with a warning that says capacity is unknown and why. Marking
+//! them all `limited` would claim that nothing has capacity, which nobody said. Rejected
+//! credentials on either call fail the discovery.
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    async_trait, geo, DiscoveryContext, Location, ProviderError, Region, RegionProvider,
-    RegionStatus,
+    async_trait, geo, DiscoveryContext, Location, ProviderError, ProviderErrorKind, Region,
+    RegionProvider, RegionStatus,
 };
 
 use crate::client::{ApiRegion, LambdaClient};
@@ -30,9 +38,28 @@ impl LambdaProvider {
 #[async_trait]
 impl RegionProvider for LambdaProvider {
     async fn discover(&self, ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
-        let (regions, types) =
-            tokio::join!(self.client.regions(ctx), self.client.instance_types(ctx));
-        let (mut listed, types) = (regions?, types?);
+        let capacity_ctx = capacity_context(ctx);
+        let (regions, types) = tokio::join!(
+            self.client.regions(ctx),
+            self.client.instance_types(&capacity_ctx)
+        );
+        let mut listed = regions?;
+        let types = match types {
+            Ok(types) => types,
+            Err(error) if error.kind == ProviderErrorKind::Auth => return Err(error),
+            Err(error) => {
+                ctx.warn(format!(
+                    "capacity unknown: GET /api/v1/instance-types failed ({}); every listed \
+                     region is reported `available`, as the region list shows it, without \
+                     knowing which have capacity now",
+                    describe(&error)
+                ));
+                return Ok(listed
+                    .into_iter()
+                    .map(|api| to_region(api, RegionStatus::Available))
+                    .collect());
+            }
+        };
 
         let with_capacity: HashSet<String> = types
             .values()
@@ -65,13 +92,32 @@ impl RegionProvider for LambdaProvider {
     }
 }
 
+/// The context of the capacity call: it gives up a little before the discovery's deadline
+/// (a tenth of the time left, at most a second), so that when it hangs the region list can
+/// still be answered in time.
+fn capacity_context(ctx: &DiscoveryContext) -> DiscoveryContext {
+    let left = ctx.deadline().saturating_duration_since(Instant::now());
+    let margin = (left / 10).min(Duration::from_secs(1));
+    let deadline = ctx.deadline().checked_sub(margin).unwrap_or(ctx.deadline());
+    DiscoveryContext::new(ctx.backend(), ctx.http().clone(), deadline)
+}
+
+/// An error as a warning quotes it: its kind, its status and what happened.
+fn describe(error: &ProviderError) -> String {
+    match error.status {
+        Some(status) => format!("{}, HTTP {status}: {}", error.kind.as_str(), error.message),
+        None => format!("{}: {}", error.kind.as_str(), error.message),
+    }
+}
+
 fn to_region(api: ApiRegion, status: RegionStatus) -> Region {
-    let location = location_of(&api.description);
-    let display = if api.description.trim().is_empty() {
-        api.name.clone()
-    } else {
-        api.description.clone()
-    };
+    let description = api
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let location = description.and_then(location_of);
+    let display = description.unwrap_or(&api.name).to_owned();
     let region = Region::new(api.name)
         .with_display_name(display)
         .with_status(status);

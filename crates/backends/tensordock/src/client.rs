@@ -3,6 +3,10 @@
 //! Success bodies are `{"data": {"locations": [...]}}` and `{"data": {"hostnodes": [...]}}`;
 //! neither endpoint pages. Errors are `{"error": "<text>"}` (the v0 API added
 //! `"success": false`, which is read too).
+//!
+//! Only the fields discovery uses are read: where a location or host is, and how many GPUs
+//! fit or are free there. GPU names, prices, specs and host ids are not needed, so their
+//! absence is never an error.
 
 use regionkit_core::{
     DiscoveryContext, Endpoint, HttpResponse, ProviderError, ProviderErrorKind, Secret,
@@ -40,20 +44,17 @@ pub struct ApiLocation {
     pub gpus: Vec<LocationGpu>,
 }
 
-/// A GPU model deployable at a location, with the most that fit in one VM now.
+/// A GPU model deployable at a location: the most that fit in one VM now.
 #[derive(Clone, Debug, Deserialize)]
 pub struct LocationGpu {
-    #[serde(rename = "v0Name")]
-    pub v0_name: String,
     #[serde(default)]
     pub max_count: u32,
 }
 
-/// A host. Beyond `id` and `location_id` its fields are filled in as far as TensorDock
-/// reports them.
+/// A host: the location it belongs to, and what it has free and where it is as far as
+/// TensorDock reports them.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ApiHostnode {
-    pub id: String,
     pub location_id: String,
     #[serde(default)]
     pub available_resources: Option<HostResources>,
@@ -67,10 +68,9 @@ pub struct HostResources {
     pub gpus: Vec<HostGpu>,
 }
 
+/// A GPU model on a host: how many are free now.
 #[derive(Clone, Debug, Deserialize)]
 pub struct HostGpu {
-    #[serde(rename = "v0Name")]
-    pub v0_name: String,
     #[serde(default, rename = "availableCount")]
     pub available_count: u32,
 }

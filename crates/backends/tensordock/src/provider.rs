@@ -5,12 +5,22 @@
 //! with stable ids (see the crate docs). A place with capacity on either endpoint is
 //! `available`, a listed place without any `limited`, and a `known` place neither lists now
 //! `unavailable`.
+//!
+//! The two calls run concurrently, and only `/locations` is needed for an answer. When
+//! `/hostnodes` fails (an error after retries, a timeout, a cut-off or unreadable body), the
+//! hosts are unknown: the answer is still the live location list, each listed place with
+//! the status the list gives it (`available` with a deployable GPU, `limited` without), with
+//! a warning that says capacity is unknown and why. A `known` place the list leaves out is
+//! then `limited`, not `unavailable`: TensorDock drops sold-out locations from the list, and
+//! whether such a place still has hosts is what could not be read. Rejected credentials on
+//! either call fail the discovery.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    async_trait, geo, DiscoveryContext, Location, ProviderError, Region, RegionProvider,
-    RegionStatus,
+    async_trait, geo, DiscoveryContext, Location, ProviderError, ProviderErrorKind, Region,
+    RegionProvider, RegionStatus,
 };
 
 use crate::client::{ApiHostnode, ApiLocation, TensorDockClient};
@@ -33,9 +43,43 @@ impl TensorDockProvider {
 #[async_trait]
 impl RegionProvider for TensorDockProvider {
     async fn discover(&self, ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
-        let (locations, hostnodes) =
-            tokio::join!(self.client.locations(ctx), self.client.hostnodes(ctx));
-        Ok(regions_from(&locations?, &hostnodes?))
+        let capacity_ctx = capacity_context(ctx);
+        let (locations, hostnodes) = tokio::join!(
+            self.client.locations(ctx),
+            self.client.hostnodes(&capacity_ctx)
+        );
+        let locations = locations?;
+        match hostnodes {
+            Ok(hostnodes) => Ok(regions_from(&locations, Some(&hostnodes))),
+            Err(error) if error.kind == ProviderErrorKind::Auth => Err(error),
+            Err(error) => {
+                ctx.warn(format!(
+                    "capacity unknown: GET /api/v2/hostnodes failed ({}); listed locations \
+                     keep the status the location list gives them, and known locations it \
+                     leaves out are reported `limited`, since whether they have hosts is unknown",
+                    describe(&error)
+                ));
+                Ok(regions_from(&locations, None))
+            }
+        }
+    }
+}
+
+/// The context of the capacity call: it gives up a little before the discovery's deadline
+/// (a tenth of the time left, at most a second), so that when it hangs the location list can
+/// still be answered in time.
+fn capacity_context(ctx: &DiscoveryContext) -> DiscoveryContext {
+    let left = ctx.deadline().saturating_duration_since(Instant::now());
+    let margin = (left / 10).min(Duration::from_secs(1));
+    let deadline = ctx.deadline().checked_sub(margin).unwrap_or(ctx.deadline());
+    DiscoveryContext::new(ctx.backend(), ctx.http().clone(), deadline)
+}
+
+/// An error as a warning quotes it: its kind, its status and what happened.
+fn describe(error: &ProviderError) -> String {
+    match error.status {
+        Some(status) => format!("{}, HTTP {status}: {}", error.kind.as_str(), error.message),
+        None => format!("{}: {}", error.kind.as_str(), error.message),
     }
 }
 
@@ -137,8 +181,9 @@ struct Assembled {
 }
 
 /// Group locations and hosts by place into regions; known places missing from both are
-/// reported as unavailable.
-pub fn regions_from(locations: &[ApiLocation], hostnodes: &[ApiHostnode]) -> Vec<Region> {
+/// reported as unavailable. `None` for the hosts means they could not be read: known places
+/// the locations leave out are then `limited`, as nothing says they are gone.
+pub fn regions_from(locations: &[ApiLocation], hostnodes: Option<&[ApiHostnode]>) -> Vec<Region> {
     let mut regions: BTreeMap<String, Assembled> = BTreeMap::new();
     let mut id_of_location: BTreeMap<&str, String> = BTreeMap::new();
 
@@ -159,7 +204,7 @@ pub fn regions_from(locations: &[ApiLocation], hostnodes: &[ApiHostnode]) -> Vec
     }
 
     let mut unplaced = 0usize;
-    for host in hostnodes {
+    for host in hostnodes.unwrap_or_default() {
         let id = match id_of_location.get(host.location_id.as_str()) {
             Some(id) => id.clone(),
             None => {
@@ -222,9 +267,14 @@ pub fn regions_from(locations: &[ApiLocation], hostnodes: &[ApiHostnode]) -> Vec
             }
         })
         .collect();
+    let unlisted = if hostnodes.is_some() {
+        RegionStatus::Unavailable
+    } else {
+        RegionStatus::Limited
+    };
     for id in generated::KNOWN.regions {
         if !out.iter().any(|r| r.id.matches(id)) {
-            let region = Region::new(*id).with_status(RegionStatus::Unavailable);
+            let region = Region::new(*id).with_status(unlisted);
             out.push(match known_country(id) {
                 Some(code) => region.with_location(Location::in_country(&code)),
                 None => region,
@@ -289,13 +339,9 @@ mod tests {
     #[test]
     fn a_host_outside_the_listed_locations_still_makes_a_region() {
         let host = ApiHostnode {
-            id: "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a".into(),
             location_id: "9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d".into(),
             available_resources: Some(HostResources {
-                gpus: vec![HostGpu {
-                    v0_name: "geforcertx4090-pcie-24gb".into(),
-                    available_count: 2,
-                }],
+                gpus: vec![HostGpu { available_count: 2 }],
             }),
             location: Some(HostLocation {
                 city: Some("Winnipeg".into()),
@@ -303,7 +349,7 @@ mod tests {
                 country: Some("Canada".into()),
             }),
         };
-        let regions = regions_from(&[], &[host]);
+        let regions = regions_from(&[], Some(&[host]));
         let winnipeg = regions
             .iter()
             .find(|r| r.id.as_str() == "ca-manitoba-winnipeg")

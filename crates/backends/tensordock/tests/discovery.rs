@@ -5,11 +5,17 @@
 use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    Error, ExclusionReason, ProviderErrorKind, RegionStatus, ResolveOptions, Source,
+    DiscoveryContext, Error, ExclusionReason, HttpClient, ProviderError, ProviderErrorKind, Region,
+    RegionStatus, ResolveOptions, Source,
 };
-use regionkit_emulator::{Fault, FaultKind};
-use regionkit_tensordock::emulator::EMULATOR_API_TOKEN;
-use regionkit_testkit::{find, kept_ids, section_from_yaml, BackendHarness};
+use regionkit_emulator::{
+    EmuRequest, EmuResponse, EmulatedApi, Emulator, EmulatorRegistration, Fault, FaultKind,
+};
+use regionkit_tensordock::emulator::{TensorDockEmulator, EMULATOR_API_TOKEN};
+use regionkit_testkit::{
+    fast_policy, find, kept_ids, section_at, section_from_yaml, BackendHarness,
+};
+use serde_json::Value;
 
 /// TensorDock behind its emulator, with the v2 token the emulator accepts.
 async fn tensordock() -> BackendHarness {
@@ -342,4 +348,234 @@ async fn the_api_token_never_appears_in_debug_or_errors() {
     let error = report.error.unwrap();
     assert!(!error.to_string().contains(canary));
     assert!(!format!("{error:?}").contains(canary));
+}
+
+// ---------------------------------------------------------------------------------------
+// The capacity call is secondary. `/hostnodes` failing leaves the live answer of
+// `/locations`, with a warning; rejected credentials still fail, and so does `/locations`
+// failing.
+// ---------------------------------------------------------------------------------------
+
+const LOCATIONS: &str = "GET /api/v2/locations";
+const HOSTNODES: &str = "GET /api/v2/hostnodes";
+
+/// One discovery through the provider, with the warnings it attached.
+async fn discover_with_warnings(
+    tensordock: &BackendHarness,
+) -> (Result<Vec<Region>, ProviderError>, Vec<String>) {
+    let provider = tensordock.provider(&tensordock.section(""));
+    let ctx = tensordock.context();
+    let result = provider.discover(&ctx).await;
+    (result, ctx.warnings())
+}
+
+/// Hosts unknown: Austin keeps the `available` the location list gives it, Winnipeg (known,
+/// left out of the list, seen only through its host) is `limited`, and one warning says so.
+fn assert_live_without_hosts(regions: &[Region], warnings: &[String], because: &str) {
+    let ids: Vec<_> = regions.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["ca-manitoba-winnipeg", "us-texas-austin"]);
+    let austin = find(regions, "us-texas-austin");
+    assert_eq!(austin.status, RegionStatus::Available);
+    assert_eq!(austin.display_name, "Austin, Texas, United States");
+    assert_eq!(
+        find(regions, "ca-manitoba-winnipeg").status,
+        RegionStatus::Limited,
+        "unknown hosts do not make a known location unavailable"
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = &warnings[0];
+    assert!(
+        warning.contains("capacity unknown")
+            && warning.contains("/api/v2/hostnodes")
+            && warning.contains(because),
+        "{warning}"
+    );
+    assert!(!warning.contains(EMULATOR_API_TOKEN), "{warning}");
+}
+
+#[tokio::test]
+async fn a_failing_capacity_call_leaves_a_live_answer_with_a_warning() {
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Http500).on_path(HOSTNODES));
+    let (regions, warnings) = discover_with_warnings(&tensordock).await;
+    assert_live_without_hosts(&regions.unwrap(), &warnings, "HTTP 500");
+    assert_eq!(emulator.path_count("tensordock", HOSTNODES), 3, "retried");
+    assert_eq!(emulator.path_count("tensordock", LOCATIONS), 1);
+}
+
+#[tokio::test]
+async fn a_failing_capacity_call_still_resolves_live_with_the_warning() {
+    let tensordock = tensordock().await;
+    tensordock
+        .emulator()
+        .set_fault(Fault::always("tensordock", FaultKind::Http503).on_path(HOSTNODES));
+    let report = tensordock
+        .resolve(tensordock.section(""), &ResolveOptions::default())
+        .await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let resolution = report.resolution.unwrap();
+    assert_eq!(resolution.source, Source::Live);
+    assert_eq!(
+        kept_ids(&resolution),
+        ["ca-manitoba-winnipeg", "us-texas-austin"]
+    );
+    assert!(
+        resolution
+            .warnings
+            .iter()
+            .any(|w| w.contains("capacity unknown") && w.contains("HTTP 503")),
+        "{:?}",
+        resolution.warnings
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_capacity_answer_leaves_a_live_answer_with_a_warning() {
+    let tensordock = tensordock().await;
+    tensordock
+        .emulator()
+        .set_fault(Fault::always("tensordock", FaultKind::Malformed).on_path(HOSTNODES));
+    let (regions, warnings) = discover_with_warnings(&tensordock).await;
+    assert_live_without_hosts(&regions.unwrap(), &warnings, "bad-response");
+}
+
+#[tokio::test]
+async fn a_cut_off_capacity_answer_leaves_a_live_answer_with_a_warning() {
+    let tensordock = tensordock().await;
+    tensordock
+        .emulator()
+        .set_fault(Fault::always("tensordock", FaultKind::Truncated).on_path(HOSTNODES));
+    let (regions, warnings) = discover_with_warnings(&tensordock).await;
+    assert_live_without_hosts(&regions.unwrap(), &warnings, "cut off");
+}
+
+#[tokio::test]
+async fn rejected_credentials_on_the_capacity_call_fail_the_discovery() {
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Unauthorized).on_path(HOSTNODES));
+    let err = tensordock
+        .discover(&tensordock.section(""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(401));
+    let report = tensordock
+        .resolve(tensordock.section(""), &ResolveOptions::default())
+        .await;
+    assert!(
+        report.resolution.is_none(),
+        "no fallback for rejected credentials"
+    );
+    let message = report.error.unwrap().to_string();
+    assert!(message.starts_with("tensordock: auth"), "{message}");
+
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Forbidden).on_path(HOSTNODES));
+    let err = tensordock
+        .discover(&tensordock.section(""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Auth, "{err}");
+    assert_eq!(err.status, Some(403));
+}
+
+#[tokio::test]
+async fn a_failing_location_list_fails_the_discovery_as_before() {
+    let tensordock = tensordock().await;
+    let emulator = tensordock.emulator();
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Http500).on_path(LOCATIONS));
+    let err = tensordock
+        .discover(&tensordock.section(""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
+    assert_eq!(err.status, Some(500));
+    assert_eq!(
+        emulator.path_count("tensordock", LOCATIONS),
+        3,
+        "three attempts"
+    );
+
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Malformed).on_path(LOCATIONS));
+    let err = tensordock
+        .discover(&tensordock.section(""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("data"), "{err}");
+}
+
+/// TensorDock's emulator without what regionkit does not read: GPU names, prices, specs,
+/// uptime and host ids.
+struct WithoutUnusedFields;
+
+impl EmulatedApi for WithoutUnusedFields {
+    fn handle(&self, request: &EmuRequest) -> EmuResponse {
+        let mut response = TensorDockEmulator.handle(request);
+        let Ok(mut body) = serde_json::from_slice::<Value>(&response.body) else {
+            return response;
+        };
+        let data = &mut body["data"];
+        for location in data["locations"].as_array_mut().into_iter().flatten() {
+            let gpus = location["gpus"].as_array_mut().into_iter().flatten();
+            for gpu in gpus.filter_map(Value::as_object_mut) {
+                gpu.retain(|key, _| key == "max_count");
+            }
+        }
+        for host in data["hostnodes"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object_mut)
+        {
+            host.retain(|key, _| {
+                ["location_id", "available_resources", "location"].contains(&key.as_str())
+            });
+            let gpus = host
+                .get_mut("available_resources")
+                .and_then(|r| r.get_mut("gpus"))
+                .and_then(Value::as_array_mut);
+            for gpu in gpus.into_iter().flatten().filter_map(Value::as_object_mut) {
+                gpu.retain(|key, _| key == "availableCount");
+            }
+        }
+        response.body = serde_json::to_vec(&body).unwrap().into();
+        response
+    }
+
+    fn config_section(&self) -> serde_yaml::Mapping {
+        TensorDockEmulator.config_section()
+    }
+}
+
+regionkit_emulator::inventory::submit! {
+    EmulatorRegistration::new("tensordock-without-unused-fields", || Box::new(WithoutUnusedFields))
+}
+
+#[tokio::test]
+async fn answers_without_the_fields_regionkit_does_not_read_still_parse() {
+    let emulator = Emulator::new()
+        .only(["tensordock-without-unused-fields"])
+        .start()
+        .await
+        .unwrap();
+    let section = section_at(
+        "tensordock",
+        &emulator.endpoint("tensordock-without-unused-fields"),
+        &format!("{{type: api_key, api_token: {EMULATOR_API_TOKEN}}}"),
+        "",
+    );
+    let provider = (regionkit_tensordock::DESCRIPTOR.build)(&section).unwrap();
+    let http = HttpClient::new(fast_policy()).unwrap();
+    let ctx = DiscoveryContext::new("tensordock", http, Instant::now() + Duration::from_secs(5));
+    let regions = provider.discover(&ctx).await.unwrap();
+    assert!(ctx.warnings().is_empty(), "{:?}", ctx.warnings());
+    assert_eq!(
+        find(&regions, "us-texas-austin").status,
+        RegionStatus::Available
+    );
+    let winnipeg = find(&regions, "ca-manitoba-winnipeg");
+    assert_eq!(winnipeg.status, RegionStatus::Limited);
+    assert_eq!(winnipeg.zones, ["9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"]);
 }
