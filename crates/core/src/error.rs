@@ -110,6 +110,15 @@ impl ProviderError {
         self
     }
 
+    /// The error without the backend and the hint, for a warning that quotes it: its kind,
+    /// its status and what happened (`unavailable, HTTP 500: ...`).
+    pub fn summary(&self) -> String {
+        match self.status {
+            Some(status) => format!("{}, HTTP {status}: {}", self.kind.as_str(), self.message),
+            None => format!("{}: {}", self.kind.as_str(), self.message),
+        }
+    }
+
     /// Whether trying again later may succeed. Only temporary errors are retried.
     pub fn is_temporary(&self) -> bool {
         matches!(

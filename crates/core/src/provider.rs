@@ -10,7 +10,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
@@ -35,6 +35,21 @@ impl DiscoveryContext {
             http,
             deadline,
             warnings: Arc::default(),
+        }
+    }
+
+    /// The context of a secondary call (capacity, availability) whose failure the answer can
+    /// survive: it gives up a little before this deadline (a tenth of the time left, at most a
+    /// second), so that when it hangs the main listing is still answered in time. Warnings
+    /// attached through it join this discovery's.
+    pub fn secondary(&self) -> Self {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        let margin = (left / 10).min(Duration::from_secs(1));
+        Self {
+            backend: self.backend.clone(),
+            http: self.http.clone(),
+            deadline: self.deadline.checked_sub(margin).unwrap_or(self.deadline),
+            warnings: self.warnings.clone(),
         }
     }
 

@@ -15,7 +15,6 @@
 //! see), since both are the config's to fix and only that call carries the project.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
 
 use regionkit_core::{
     async_trait, geo, DiscoveryContext, Location, ProviderError, ProviderErrorKind, Region,
@@ -47,7 +46,7 @@ impl CudoProvider {
 #[async_trait]
 impl RegionProvider for CudoProvider {
     async fn discover(&self, ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
-        let capacity_ctx = capacity_context(ctx);
+        let capacity_ctx = ctx.secondary();
         let (data_centers, machine_types) = tokio::join!(
             self.client.data_centers(ctx),
             self.client.machine_types(&capacity_ctx)
@@ -68,7 +67,7 @@ impl RegionProvider for CudoProvider {
                     "capacity unknown: GET /vms/machine-types failed ({}); every listed data \
                      center is reported `available`, as the data center list shows it, without \
                      knowing where a VM fits now",
-                    describe(&error)
+                    error.summary()
                 ));
                 (Vec::new(), false)
             }
@@ -110,24 +109,6 @@ impl RegionProvider for CudoProvider {
             regions.push(to_region(dc, status));
         }
         Ok(regions)
-    }
-}
-
-/// The context of the capacity call: it gives up a little before the discovery's deadline
-/// (a tenth of the time left, at most a second), so that when it hangs the data center list
-/// can still be answered in time.
-fn capacity_context(ctx: &DiscoveryContext) -> DiscoveryContext {
-    let left = ctx.deadline().saturating_duration_since(Instant::now());
-    let margin = (left / 10).min(Duration::from_secs(1));
-    let deadline = ctx.deadline().checked_sub(margin).unwrap_or(ctx.deadline());
-    DiscoveryContext::new(ctx.backend(), ctx.http().clone(), deadline)
-}
-
-/// An error as a warning quotes it: its kind, its status and what happened.
-fn describe(error: &ProviderError) -> String {
-    match error.status {
-        Some(status) => format!("{}, HTTP {status}: {}", error.kind.as_str(), error.message),
-        None => format!("{}: {}", error.kind.as_str(), error.message),
     }
 }
 

@@ -14,7 +14,6 @@
 //! the discovery.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
 
 use regionkit_core::{
     async_trait, DiscoveryContext, Location, ProviderError, ProviderErrorKind, Region,
@@ -45,7 +44,7 @@ impl DatacrunchProvider {
 #[async_trait]
 impl RegionProvider for DatacrunchProvider {
     async fn discover(&self, ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
-        let capacity_ctx = capacity_context(ctx);
+        let capacity_ctx = ctx.secondary();
         let (locations, on_demand, spot) = tokio::join!(
             self.client.locations(ctx),
             self.client.availability(&capacity_ctx, false),
@@ -71,7 +70,7 @@ impl RegionProvider for DatacrunchProvider {
                     .map(|(which, error)| {
                         format!(
                             "GET /instance-availability ({which}) failed ({})",
-                            describe(error)
+                            error.summary()
                         )
                     })
                     .collect();
@@ -135,24 +134,6 @@ fn check_code(index: usize, location: &ApiLocation) -> Result<(), ProviderError>
         ));
     }
     Ok(())
-}
-
-/// The context of the capacity calls: they give up a little before the discovery's deadline
-/// (a tenth of the time left, at most a second), so that when they hang the location list
-/// can still be answered in time.
-fn capacity_context(ctx: &DiscoveryContext) -> DiscoveryContext {
-    let left = ctx.deadline().saturating_duration_since(Instant::now());
-    let margin = (left / 10).min(Duration::from_secs(1));
-    let deadline = ctx.deadline().checked_sub(margin).unwrap_or(ctx.deadline());
-    DiscoveryContext::new(ctx.backend(), ctx.http().clone(), deadline)
-}
-
-/// An error as a warning quotes it: its kind, its status and what happened.
-fn describe(error: &ProviderError) -> String {
-    match error.status {
-        Some(status) => format!("{}, HTTP {status}: {}", error.kind.as_str(), error.message),
-        None => format!("{}: {}", error.kind.as_str(), error.message),
-    }
 }
 
 fn unlisted_locations(

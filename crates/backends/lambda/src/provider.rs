@@ -12,7 +12,6 @@
 //! credentials on either call fail the discovery.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
 
 use regionkit_core::{
     async_trait, geo, DiscoveryContext, Location, ProviderError, ProviderErrorKind, Region,
@@ -38,7 +37,7 @@ impl LambdaProvider {
 #[async_trait]
 impl RegionProvider for LambdaProvider {
     async fn discover(&self, ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
-        let capacity_ctx = capacity_context(ctx);
+        let capacity_ctx = ctx.secondary();
         let (regions, types) = tokio::join!(
             self.client.regions(ctx),
             self.client.instance_types(&capacity_ctx)
@@ -52,7 +51,7 @@ impl RegionProvider for LambdaProvider {
                     "capacity unknown: GET /api/v1/instance-types failed ({}); every listed \
                      region is reported `available`, as the region list shows it, without \
                      knowing which have capacity now",
-                    describe(&error)
+                    error.summary()
                 ));
                 return Ok(listed
                     .into_iter()
@@ -89,24 +88,6 @@ impl RegionProvider for LambdaProvider {
                 to_region(api, status)
             })
             .collect())
-    }
-}
-
-/// The context of the capacity call: it gives up a little before the discovery's deadline
-/// (a tenth of the time left, at most a second), so that when it hangs the region list can
-/// still be answered in time.
-fn capacity_context(ctx: &DiscoveryContext) -> DiscoveryContext {
-    let left = ctx.deadline().saturating_duration_since(Instant::now());
-    let margin = (left / 10).min(Duration::from_secs(1));
-    let deadline = ctx.deadline().checked_sub(margin).unwrap_or(ctx.deadline());
-    DiscoveryContext::new(ctx.backend(), ctx.http().clone(), deadline)
-}
-
-/// An error as a warning quotes it: its kind, its status and what happened.
-fn describe(error: &ProviderError) -> String {
-    match error.status {
-        Some(status) => format!("{}, HTTP {status}: {}", error.kind.as_str(), error.message),
-        None => format!("{}: {}", error.kind.as_str(), error.message),
     }
 }
 

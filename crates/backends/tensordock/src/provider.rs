@@ -16,7 +16,6 @@
 //! either call fail the discovery.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use regionkit_core::{
     async_trait, geo, DiscoveryContext, Location, ProviderError, ProviderErrorKind, Region,
@@ -43,7 +42,7 @@ impl TensorDockProvider {
 #[async_trait]
 impl RegionProvider for TensorDockProvider {
     async fn discover(&self, ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
-        let capacity_ctx = capacity_context(ctx);
+        let capacity_ctx = ctx.secondary();
         let (locations, hostnodes) = tokio::join!(
             self.client.locations(ctx),
             self.client.hostnodes(&capacity_ctx)
@@ -57,29 +56,11 @@ impl RegionProvider for TensorDockProvider {
                     "capacity unknown: GET /api/v2/hostnodes failed ({}); listed locations \
                      keep the status the location list gives them, and known locations it \
                      leaves out are reported `limited`, since whether they have hosts is unknown",
-                    describe(&error)
+                    error.summary()
                 ));
                 Ok(regions_from(&locations, None))
             }
         }
-    }
-}
-
-/// The context of the capacity call: it gives up a little before the discovery's deadline
-/// (a tenth of the time left, at most a second), so that when it hangs the location list can
-/// still be answered in time.
-fn capacity_context(ctx: &DiscoveryContext) -> DiscoveryContext {
-    let left = ctx.deadline().saturating_duration_since(Instant::now());
-    let margin = (left / 10).min(Duration::from_secs(1));
-    let deadline = ctx.deadline().checked_sub(margin).unwrap_or(ctx.deadline());
-    DiscoveryContext::new(ctx.backend(), ctx.http().clone(), deadline)
-}
-
-/// An error as a warning quotes it: its kind, its status and what happened.
-fn describe(error: &ProviderError) -> String {
-    match error.status {
-        Some(status) => format!("{}, HTTP {status}: {}", error.kind.as_str(), error.message),
-        None => format!("{}: {}", error.kind.as_str(), error.message),
     }
 }
 
