@@ -89,3 +89,64 @@ async fn ten_thousand_concurrent_resolves_on_a_cold_cache_discover_once_per_back
         backends.len()
     );
 }
+
+/// Builds Verda's provider as its descriptor does, counting each build.
+fn counted_build(
+    section: &regionkit::BackendConfig,
+) -> regionkit::Result<Arc<dyn regionkit::RegionProvider>> {
+    BUILDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    (regionkit::datacrunch::DESCRIPTOR.build)(section)
+}
+
+static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_account_builds_its_provider_once_and_exchanges_its_token_once() {
+    let mut descriptor = regionkit::datacrunch::DESCRIPTOR;
+    descriptor.build = counted_build;
+    let descriptor: &'static regionkit::BackendDescriptor = Box::leak(Box::new(descriptor));
+    let registry = regionkit::Registry::from_descriptors([descriptor]).unwrap();
+    let kit = regionkit::RegionKit::new(registry, fast_policy()).unwrap();
+    let emulator = emulator().await;
+    let section: Vec<_> = sections(&emulator)
+        .into_iter()
+        .filter(|s| s.backend() == "datacrunch")
+        .collect();
+    assert_eq!(section.len(), 1);
+
+    // Every resolve goes to the provider: `refresh` skips the cached answers.
+    let options = ResolveOptions::default().with_refresh(true);
+    for _ in 0..3 {
+        let report = kit.resolve_sections(&section, &options).await.remove(0);
+        assert_eq!(
+            report.resolution.as_ref().map(|r| r.source),
+            Some(Source::Live),
+            "{:?}",
+            report.error
+        );
+    }
+    assert_eq!(
+        emulator.path_count("datacrunch", "GET /locations"),
+        3,
+        "three live discoveries"
+    );
+    assert_eq!(
+        BUILDS.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the provider is built once per account and kept"
+    );
+    assert_eq!(
+        emulator.path_count("datacrunch", "POST /oauth2/token"),
+        1,
+        "the token is exchanged once and reused"
+    );
+
+    // A warm call answers from the finished answer: nothing is built or asked.
+    let warm = kit
+        .resolve_sections(&section, &ResolveOptions::default())
+        .await
+        .remove(0);
+    assert_eq!(warm.resolution.map(|r| r.source), Some(Source::Cache));
+    assert_eq!(emulator.path_count("datacrunch", "GET /locations"), 3);
+    assert_eq!(BUILDS.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

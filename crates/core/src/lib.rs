@@ -25,6 +25,7 @@ pub mod resolve;
 pub mod retry;
 pub mod secret;
 pub mod snapshot;
+pub mod token;
 
 pub use async_trait::async_trait;
 pub use inventory;
@@ -45,3 +46,4 @@ pub use secret::Secret;
 pub use snapshot::{
     FileSnapshotStore, MemorySnapshotStore, Snapshot, SnapshotError, SnapshotStore,
 };
+pub use token::{IssuedToken, TokenCache};

@@ -1,7 +1,7 @@
 //! Verda's public API: an OAuth2 token, then `GET /locations` and `GET /instance-availability`.
 //!
 //! The client id and secret are exchanged at `POST /oauth2/token` (client-credentials grant)
-//! for an access token, which is cached until shortly before it expires and shared by
+//! for an access token, kept in core's `TokenCache` until shortly before it expires and shared by
 //! concurrent calls: one exchange serves them all, and a failed exchange fails every call that
 //! was waiting for it instead of being repeated by each. A call answered 401 gets a fresh token and
 //! is sent once more; a second 401 is the user's credentials problem. A new client-credentials
@@ -13,14 +13,14 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use regionkit_core::{
-    DiscoveryContext, Endpoint, HttpResponse, ProviderError, ProviderErrorKind, Secret,
+    DiscoveryContext, Endpoint, HttpResponse, IssuedToken, ProviderError, ProviderErrorKind,
+    Secret, TokenCache,
 };
 use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
-use tokio::sync::Mutex;
 
 use crate::BACKEND;
 
@@ -59,43 +59,13 @@ struct ApiError {
     message: String,
 }
 
-/// An access token and the moment to stop using it.
-#[derive(Clone, Debug)]
-struct AccessToken {
-    value: Secret,
-    use_until: Instant,
-}
-
-impl AccessToken {
-    /// A token is used until a minute before it expires, or half its lifetime when that is
-    /// shorter, so a request never leaves with a token about to lapse.
-    fn new(value: Secret, issued_at: Instant, lifetime: Duration) -> Self {
-        let margin = Duration::from_secs(60).min(lifetime / 2);
-        Self {
-            value,
-            use_until: issued_at + lifetime.saturating_sub(margin),
-        }
-    }
-
-    fn is_fresh(&self, now: Instant) -> bool {
-        now < self.use_until
-    }
-}
-
-/// The token cache: the current token, and the last failed exchange with when it ended.
-#[derive(Debug, Default)]
-struct TokenState {
-    token: Option<AccessToken>,
-    failure: Option<(Instant, ProviderError)>,
-}
-
 /// An authenticated client for one Verda OAuth2 client.
 #[derive(Clone)]
 pub struct DatacrunchClient {
     endpoint: Endpoint,
     client_id: String,
     client_secret: Secret,
-    token: Arc<Mutex<TokenState>>,
+    tokens: Arc<TokenCache>,
 }
 
 impl fmt::Debug for DatacrunchClient {
@@ -113,8 +83,13 @@ impl DatacrunchClient {
             endpoint,
             client_id,
             client_secret,
-            token: Arc::new(Mutex::new(TokenState::default())),
+            tokens: Arc::new(TokenCache::new()),
         }
+    }
+
+    /// How many token exchanges this client has made.
+    pub fn token_exchanges(&self) -> u64 {
+        self.tokens.exchanges()
     }
 
     /// Every location of the cloud.
@@ -145,15 +120,12 @@ impl DatacrunchClient {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<HttpResponse, ProviderError> {
-        let token = self.token(ctx).await?;
-        match self.send_get(ctx, path, query, &token).await {
-            Err(error) if error.status == Some(401) => {
-                forget_if_current(&self.token, &token).await;
-                let fresh = self.token(ctx).await?;
-                self.send_get(ctx, path, query, &fresh).await
-            }
-            other => other,
-        }
+        self.tokens
+            .with_token(
+                || self.exchange(ctx),
+                |token| async move { self.send_get(ctx, path, query, &token).await },
+            )
+            .await
     }
 
     async fn send_get(
@@ -171,38 +143,8 @@ impl DatacrunchClient {
         ctx.send(request, &classify).await
     }
 
-    /// The cached access token, or a new one. The lock is held across the exchange so
-    /// concurrent callers wait for one exchange instead of each starting their own; those
-    /// that waited for an exchange that failed get its error.
-    async fn token(&self, ctx: &DiscoveryContext) -> Result<Secret, ProviderError> {
-        let asked_at = Instant::now();
-        let mut state = self.token.lock().await;
-        if let Some(token) = state.token.as_ref().filter(|t| t.is_fresh(Instant::now())) {
-            return Ok(token.value.clone());
-        }
-        if let Some((_, error)) = state.failure.as_ref().filter(|(at, _)| *at >= asked_at) {
-            return Err(error.clone());
-        }
-        match self.exchange(ctx).await {
-            Ok(token) => {
-                let value = token.value.clone();
-                *state = TokenState {
-                    token: Some(token),
-                    failure: None,
-                };
-                Ok(value)
-            }
-            Err(error) => {
-                *state = TokenState {
-                    token: None,
-                    failure: Some((Instant::now(), error.clone())),
-                };
-                Err(error)
-            }
-        }
-    }
-
-    async fn exchange(&self, ctx: &DiscoveryContext) -> Result<AccessToken, ProviderError> {
+    /// Trade the client id and secret for an access token (client-credentials grant).
+    async fn exchange(&self, ctx: &DiscoveryContext) -> Result<IssuedToken, ProviderError> {
         let body = serde_json::json!({
             "grant_type": "client_credentials",
             "client_id": self.client_id,
@@ -214,7 +156,6 @@ impl DatacrunchClient {
             .post(self.endpoint.join("oauth2/token"))
             .header(CONTENT_TYPE, "application/json")
             .body(body);
-        let issued_at = Instant::now();
         let response = ctx.send(request, &classify).await.map_err(|mut error| {
             error.message = format!("token exchange (POST /oauth2/token): {}", error.message);
             error
@@ -241,17 +182,10 @@ impl DatacrunchClient {
                 ),
             ));
         }
-        let lifetime = Duration::from_secs(token.expires_in);
-        Ok(AccessToken::new(token.access_token, issued_at, lifetime))
-    }
-}
-
-/// Drop the cached token if it is still the one that was refused. Another caller may already
-/// have replaced it, and that newer token must stay.
-async fn forget_if_current(cache: &Mutex<TokenState>, refused: &Secret) {
-    let mut state = cache.lock().await;
-    if state.token.as_ref().is_some_and(|t| t.value == *refused) {
-        state.token = None;
+        Ok(IssuedToken::new(
+            token.access_token,
+            Some(Duration::from_secs(token.expires_in)),
+        ))
     }
 }
 
@@ -299,16 +233,5 @@ mod tests {
         assert_eq!(error.kind, ProviderErrorKind::Rejected);
         assert!(!error.is_temporary());
         assert_eq!(error.message, "invalid_request: Invalid instance type");
-    }
-
-    #[test]
-    fn tokens_are_given_up_a_minute_before_they_expire() {
-        let issued = Instant::now();
-        let hour = AccessToken::new(Secret::new("t"), issued, Duration::from_secs(3600));
-        assert!(hour.is_fresh(issued + Duration::from_secs(3539)));
-        assert!(!hour.is_fresh(issued + Duration::from_secs(3540)));
-        let short = AccessToken::new(Secret::new("t"), issued, Duration::from_secs(10));
-        assert!(short.is_fresh(issued + Duration::from_secs(4)));
-        assert!(!short.is_fresh(issued + Duration::from_secs(5)));
     }
 }
