@@ -32,8 +32,8 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    BackendConfig, BackendDescriptor, Error, ExclusionReason, ProviderError, ProviderErrorKind,
-    RegionStatus, Resolution, ResolveOptions, Source,
+    BackendConfig, BackendDescriptor, BackendReport, Error, ExclusionReason, ProviderError,
+    ProviderErrorKind, RegionStatus, ResolveOptions, Source,
 };
 use regionkit_emulator::{Fault, FaultKind};
 
@@ -342,6 +342,29 @@ async fn discovery_error(harness: &BackendHarness, section: &BackendConfig) -> P
     }
 }
 
+/// A fresh backend whose emulator answers every request with `fault`, and the error its
+/// discovery ends in.
+async fn failed_discovery(spec: &BackendSpec, fault: FaultKind) -> (BackendHarness, ProviderError) {
+    let harness = spec.start().await;
+    harness.emulator().set_fault(spec.fault(fault));
+    let err = discovery_error(&harness, &spec.section(&harness, "")).await;
+    (harness, err)
+}
+
+/// Under `fault`, the first request is sent as often as the policy allows, and discovery ends
+/// in a temporary `unavailable` error.
+async fn retried_then_unavailable(spec: &BackendSpec, fault: FaultKind) -> ProviderError {
+    let (harness, err) = failed_discovery(spec, fault).await;
+    assert_eq!(err.kind, ProviderErrorKind::Unavailable, "{err}");
+    assert!(err.is_temporary(), "{err}");
+    assert_eq!(
+        harness.emulator().path_count(spec.id(), spec.first_call()),
+        u64::from(fast_policy().max_attempts),
+        "every attempt the policy allows"
+    );
+    err
+}
+
 /// A name in the other case (`us-east-1` → `US-EAST-1`, `FIN-01` → `fin-01`): region names
 /// match whatever their case.
 fn other_case(id: &str) -> String {
@@ -392,11 +415,7 @@ pub async fn wrong_credentials_are_an_auth_error(spec: &BackendSpec) {
 
 /// HTTP 403 is an `auth` error too: the key lacks a permission.
 pub async fn forbidden_is_an_auth_error(spec: &BackendSpec) {
-    let harness = spec.start().await;
-    harness
-        .emulator()
-        .set_fault(spec.fault(FaultKind::Forbidden));
-    let err = discovery_error(&harness, &spec.section(&harness, "")).await;
+    let (_, err) = failed_discovery(spec, FaultKind::Forbidden).await;
     assert_eq!(err.kind, ProviderErrorKind::Auth, "{err}");
     assert_eq!(err.status, Some(403), "{err}");
     assert!(!err.is_temporary(), "{err}");
@@ -465,13 +484,14 @@ pub async fn rate_limit_with_retry_after_is_waited_out_then_succeeds(spec: &Back
 /// A 429 whose `Retry-After` ends past the deadline is reported at once as `rate-limited`,
 /// with the wait the provider asked for.
 pub async fn retry_after_past_the_deadline_is_not_waited_for(spec: &BackendSpec) {
-    let harness = spec.start().await;
-    let emulator = harness.emulator();
-    emulator.set_fault(spec.fault(FaultKind::Http429 {
-        retry_after_secs: LONG_RETRY_AFTER.as_secs(),
-    }));
     let started = Instant::now();
-    let err = discovery_error(&harness, &spec.section(&harness, "")).await;
+    let (harness, err) = failed_discovery(
+        spec,
+        FaultKind::Http429 {
+            retry_after_secs: LONG_RETRY_AFTER.as_secs(),
+        },
+    )
+    .await;
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "waited past the deadline"
@@ -480,7 +500,7 @@ pub async fn retry_after_past_the_deadline_is_not_waited_for(spec: &BackendSpec)
     assert_eq!(err.status, Some(429), "{err}");
     assert_eq!(err.retry_after, Some(LONG_RETRY_AFTER), "{err}");
     assert_eq!(
-        emulator.path_count(spec.id(), spec.first_call()),
+        harness.emulator().path_count(spec.id(), spec.first_call()),
         1,
         "sent again although the wait passes the deadline"
     );
@@ -490,48 +510,25 @@ pub async fn retry_after_past_the_deadline_is_not_waited_for(spec: &BackendSpec)
 /// HTTP 500 is retried as often as the policy allows, then reported as a temporary
 /// `unavailable` error.
 pub async fn server_errors_are_retried_then_reported_as_unavailable(spec: &BackendSpec) {
-    let harness = spec.start().await;
-    let emulator = harness.emulator();
-    emulator.set_fault(spec.fault(FaultKind::Http500));
-    let err = discovery_error(&harness, &spec.section(&harness, "")).await;
-    assert_eq!(err.kind, ProviderErrorKind::Unavailable, "{err}");
+    let err = retried_then_unavailable(spec, FaultKind::Http500).await;
     assert_eq!(err.status, Some(500), "{err}");
-    assert!(err.is_temporary(), "{err}");
-    assert_eq!(
-        emulator.path_count(spec.id(), spec.first_call()),
-        u64::from(fast_policy().max_attempts),
-        "every attempt the policy allows"
-    );
     spec.check_says(Case::ServerError, &err.message);
 }
 
 /// HTTP 503 is a temporary `unavailable` error, retried like a 500.
 pub async fn service_unavailable_is_a_temporary_error(spec: &BackendSpec) {
-    let harness = spec.start().await;
-    let emulator = harness.emulator();
-    emulator.set_fault(spec.fault(FaultKind::Http503));
-    let err = discovery_error(&harness, &spec.section(&harness, "")).await;
-    assert_eq!(err.kind, ProviderErrorKind::Unavailable, "{err}");
+    let err = retried_then_unavailable(spec, FaultKind::Http503).await;
     assert_eq!(err.status, Some(503), "{err}");
-    assert!(err.is_temporary(), "{err}");
-    assert_eq!(
-        emulator.path_count(spec.id(), spec.first_call()),
-        u64::from(fast_policy().max_attempts),
-        "every attempt the policy allows"
-    );
     spec.check_says(Case::ServiceUnavailable, &err.message);
 }
 
 /// A body of the wrong shape is a `bad-response` error, and asking again would not help.
 pub async fn malformed_body_is_a_bad_response(spec: &BackendSpec) {
-    let harness = spec.start().await;
-    let emulator = harness.emulator();
-    emulator.set_fault(spec.fault(FaultKind::Malformed));
-    let err = discovery_error(&harness, &spec.section(&harness, "")).await;
+    let (harness, err) = failed_discovery(spec, FaultKind::Malformed).await;
     assert_eq!(err.kind, ProviderErrorKind::BadResponse, "{err}");
     assert!(!err.is_temporary(), "{err}");
     assert_eq!(
-        emulator.path_count(spec.id(), spec.first_call()),
+        harness.emulator().path_count(spec.id(), spec.first_call()),
         1,
         "a bad response was retried"
     );
@@ -541,20 +538,11 @@ pub async fn malformed_body_is_a_bad_response(spec: &BackendSpec) {
 /// A body that stops half way is reported as cut off, never read as a shorter answer; like a
 /// dropped connection it may pass, so it is retried as a temporary `unavailable` error.
 pub async fn truncated_body_is_reported_as_cut_off(spec: &BackendSpec) {
-    let harness = spec.start().await;
-    let emulator = harness.emulator();
-    emulator.set_fault(spec.fault(FaultKind::Truncated));
-    let err = discovery_error(&harness, &spec.section(&harness, "")).await;
-    assert_eq!(err.kind, ProviderErrorKind::Unavailable, "{err}");
-    assert!(err.is_temporary(), "{err}");
+    let err = retried_then_unavailable(spec, FaultKind::Truncated).await;
+    assert_eq!(err.status, None, "{err}");
     assert!(
         err.message.contains("cut off") || err.message.contains("truncated"),
         "{err}"
-    );
-    assert_eq!(
-        emulator.path_count(spec.id(), spec.first_call()),
-        u64::from(fast_policy().max_attempts),
-        "every attempt the policy allows"
     );
 }
 
@@ -587,15 +575,7 @@ pub async fn an_empty_answer_is_never_an_empty_success(spec: &BackendSpec) {
     match spec.required(&spec.empty_answer, "empty_answer") {
         EmptyAnswer::FallsBack => {
             let report = harness.resolve(section, &ResolveOptions::default()).await;
-            let resolution = report
-                .resolution
-                .unwrap_or_else(|| panic!("no fallback answer: {:?}", report.error));
-            assert_eq!(resolution.source, Source::Builtin);
-            assert!(!resolution.regions.is_empty(), "an empty fallback");
-            let live_error = resolution
-                .live_error
-                .as_ref()
-                .unwrap_or_else(|| panic!("the fallback names no live error"));
+            let live_error = builtin_fallback(spec, report);
             assert_eq!(
                 live_error.kind,
                 ProviderErrorKind::BadResponse,
@@ -641,30 +621,36 @@ pub async fn an_empty_answer_is_never_an_empty_success(spec: &BackendSpec) {
     }
 }
 
-/// The builtin answer holds exactly the builtin `known` list, with a pinned list applied.
-fn assert_is_the_builtin_list(spec: &BackendSpec, resolution: &Resolution) {
+/// The labelled builtin fallback a report must hold after a live failure: the builtin `known`
+/// list (with a pinned list applied), a warning that says so, and the live error, returned.
+fn builtin_fallback(spec: &BackendSpec, report: BackendReport) -> ProviderError {
+    let resolution = report
+        .resolution
+        .unwrap_or_else(|| panic!("no fallback answer: {:?}", report.error));
+    assert_eq!(resolution.source, Source::Builtin);
+    assert!(!resolution.regions.is_empty(), "an empty fallback");
+    assert!(
+        resolution.warnings.iter().any(|w| w.contains("builtin")),
+        "{:?}",
+        resolution.warnings
+    );
     let policy = &spec.descriptor.policy;
     let known = folded(policy.known.regions.iter().copied());
     let kept = folded(resolution.regions.iter().map(|r| r.id.as_str()));
-    let listed = kept
-        .iter()
-        .cloned()
-        .chain(
-            resolution
-                .excluded
-                .iter()
-                .map(|e| e.id.as_str().to_ascii_lowercase()),
-        )
-        .collect::<BTreeSet<_>>();
+    let excluded = folded(resolution.excluded.iter().map(|e| e.id.as_str()));
+    let listed: BTreeSet<String> = kept.union(&excluded).cloned().collect();
     assert_eq!(listed, known, "the fallback is not the builtin list");
     if let Some(pinned) = policy.pinned {
-        let usable = known
+        let usable: BTreeSet<String> = known
             .iter()
             .filter(|id| pinned.contains(id))
             .cloned()
-            .collect::<BTreeSet<_>>();
+            .collect();
         assert_eq!(kept, usable, "the fallback keeps other than pinned ∩ known");
     }
+    resolution
+        .live_error
+        .unwrap_or_else(|| panic!("the fallback names no live error"))
 }
 
 /// When the provider is down, resolution answers from the builtin list, says so in a warning
@@ -675,27 +661,13 @@ pub async fn provider_outage_falls_back_to_the_builtin_list_labelled(spec: &Back
     let report = harness
         .resolve(spec.section(&harness, ""), &ResolveOptions::default())
         .await;
-    let resolution = report
-        .resolution
-        .unwrap_or_else(|| panic!("no fallback answer: {:?}", report.error));
-    assert_eq!(resolution.source, Source::Builtin);
-    let live_error = resolution
-        .live_error
-        .as_ref()
-        .unwrap_or_else(|| panic!("the fallback names no live error"));
+    let live_error = builtin_fallback(spec, report);
     assert_eq!(
         live_error.kind,
         ProviderErrorKind::Unavailable,
         "{live_error}"
     );
     assert_eq!(live_error.status, Some(503), "{live_error}");
-    assert!(
-        resolution.warnings.iter().any(|w| w.contains("builtin")),
-        "{:?}",
-        resolution.warnings
-    );
-    assert!(!resolution.regions.is_empty(), "an empty fallback");
-    assert_is_the_builtin_list(spec, &resolution);
 }
 
 /// An API nothing answers at is an outage like any other: the labelled builtin list answers.
@@ -708,26 +680,13 @@ pub async fn an_unreachable_api_falls_back_to_the_builtin_list_labelled(spec: &B
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("no report for the section"));
-    let resolution = report
-        .resolution
-        .unwrap_or_else(|| panic!("no fallback answer: {:?}", report.error));
-    assert_eq!(resolution.source, Source::Builtin);
-    let live_error = resolution
-        .live_error
-        .as_ref()
-        .unwrap_or_else(|| panic!("the fallback names no live error"));
+    let live_error = builtin_fallback(spec, report);
     assert_eq!(
         live_error.kind,
         ProviderErrorKind::Unavailable,
         "{live_error}"
     );
     assert_eq!(live_error.status, None, "no HTTP answer: {live_error}");
-    assert!(
-        resolution.warnings.iter().any(|w| w.contains("builtin")),
-        "{:?}",
-        resolution.warnings
-    );
-    assert_is_the_builtin_list(spec, &resolution);
 }
 
 /// Named regions are kept in the order the run names them, whatever their case; a region the
