@@ -203,7 +203,8 @@ lists every place.
   2. {dir}/src/config.rs
      DEFAULT_ENDPOINT and the section's own keys.
   3. {dir}/src/credential.rs
-     the credential shapes dstack accepts for this backend, secrets in `Secret`.
+     the credential shapes dstack accepts for this backend, secrets in `Secret`, and
+     CREDS_HELP: where the provider shows its keys.
   4. {dir}/src/client.rs
      the real requests, auth and pagination, and `classify` of the documented error body
      (no retry loop: core's HTTP policy retries).
@@ -213,7 +214,8 @@ lists every place.
      the real paths and payloads (from the provider's API reference), real region ids, and the documented
      error body for each status.
   7. {dir}/tests/discovery.rs
-     real region ids, and a test for every error shape the provider documents.
+     the conformance spec (real region ids, the calls one discovery makes, the provider's
+     error codes), and a test for each behaviour of the provider's own.
   8. Check: `cargo test -p regionkit-{name}`, `cargo xtask codegen --check`,
      `cargo xtask check-features`; commit Cargo.lock with the new crate."
     )
@@ -293,6 +295,13 @@ mod tests {
             lib.contains("AcmeCloudProvider::new(")
                 && lib.contains("AcmeCloudConfig::from_section(")
         );
+        let tests = fs::read_to_string(
+            root.join(BACKENDS_DIR)
+                .join("acme-cloud/tests/discovery.rs"),
+        )?;
+        assert!(tests.contains("regionkit_testkit::conformance_tests!(spec);"));
+        let config = fs::read_to_string(root.join(BACKENDS_DIR).join("acme-cloud/src/config.rs"))?;
+        assert!(config.contains("AcmeCloudCredentials::from_section(section, &CREDS_HELP)"));
         let generated =
             fs::read_to_string(root.join(BACKENDS_DIR).join("acme-cloud/src/generated.rs"))?;
         assert!(generated.contains("pub const ID: &str = \"acme-cloud\";"));

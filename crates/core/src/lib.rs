@@ -11,6 +11,7 @@
 
 pub mod cache;
 pub mod config;
+pub mod credential;
 pub mod engine;
 pub mod error;
 pub mod geo;
@@ -32,6 +33,7 @@ pub use inventory;
 
 pub use cache::{AccountKey, CachePolicy, RegionCache};
 pub use config::{BackendConfig, Config, Endpoint, RunConfig};
+pub use credential::{required_creds, ApiKeyCredentials, CredentialType, CredsHelp};
 pub use engine::{BackendReport, RegionKit, ResolveOptions};
 pub use error::{ConfigLocation, Error, ProviderError, ProviderErrorKind, Result};
 pub use http::{HttpClient, HttpPolicy, HttpResponse};

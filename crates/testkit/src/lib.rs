@@ -6,6 +6,11 @@
 //! only that backend (`resolve`). Retries and timeouts follow [`fast_policy`], so a test of a
 //! failing provider ends in milliseconds, not minutes.
 //!
+//! The behaviour every backend shares (faults, fallback, resolution order, secrets kept out of
+//! output) is pinned once, in the [`conformance`] suite, which each backend runs on its own
+//! [`BackendSpec`] with [`conformance_tests!`]; a backend's own tests keep only what is
+//! particular to its provider.
+//!
 //! Set-up that fails is a failed test: the functions here panic, naming what did not work,
 //! rather than hand an error to every test to unwrap.
 
@@ -14,6 +19,8 @@
     clippy::panic,
     reason = "set-up that fails must fail the test that asked for it"
 )]
+
+pub mod conformance;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +31,8 @@ use regionkit_core::{
     ResolveOptions,
 };
 use regionkit_emulator::{Emulator, EmulatorHandle};
+
+pub use conformance::{BackendSpec, Case, EmptyAnswer, Text};
 
 /// How long one discovery started here may run before its deadline.
 const DISCOVERY_DEADLINE: Duration = Duration::from_secs(5);

@@ -6,10 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use regionkit_core::{BackendConfig, Endpoint, Error, RegionConfig, RegionId, Result};
+use regionkit_core::{
+    required_creds, BackendConfig, Endpoint, Error, RegionConfig, RegionId, Result,
+};
 use serde::Deserialize;
 
-use crate::credential::AwsCredentials;
+use crate::credential::{AwsCredentials, CREDS_HELP};
 use crate::BACKEND;
 
 /// EC2 in `us-east-1`, a region every commercial account has enabled.
@@ -95,9 +97,9 @@ impl OsImages {
     }
 }
 
+/// The backend's own keys besides `creds`.
 #[derive(Deserialize)]
 struct Section {
-    creds: Option<AwsCredentials>,
     #[serde(default)]
     vpc_name: Option<String>,
     #[serde(default)]
@@ -110,14 +112,8 @@ struct Section {
 
 impl AwsConfig {
     pub fn from_section(section: &BackendConfig) -> Result<Self> {
+        let creds: AwsCredentials = required_creds(section, &CREDS_HELP)?;
         let parsed: Section = section.parse(BACKEND)?;
-        let creds = parsed.creds.ok_or_else(|| {
-            Error::backend_config(
-                BACKEND,
-                "creds",
-                "missing; add `creds: {type: access_key, access_key: <AKIA...>, secret_key: <...>}`, or `creds: {type: default}` to use the standard AWS credential chain",
-            )
-        })?;
         check_creds(&creds)?;
         let vpc = vpc_settings(parsed.vpc_name, parsed.vpc_ids, parsed.default_vpcs)?;
         let os_images = parsed.os_images.map(check_os_images).transpose()?;

@@ -13,11 +13,18 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
-use regionkit_core::{ProviderError, Secret};
+use regionkit_core::{CredsHelp, ProviderError, Secret};
 use serde::Deserialize;
 use tokio::sync::{Mutex, OnceCell};
 
 use crate::BACKEND;
+
+/// What a section without AWS credentials is told.
+pub const CREDS_HELP: CredsHelp = CredsHelp {
+    backend: BACKEND,
+    shape: "{type: access_key, access_key: <AKIA...>, secret_key: <...>}",
+    source: "or `creds: {type: default}` to use the standard AWS credential chain",
+};
 
 /// How regionkit authenticates to AWS, as written in the config.
 #[derive(Clone, Deserialize)]

@@ -1,9 +1,10 @@
-//! AWS discovery through real HTTP against the emulator: SigV4-signed DescribeRegions, EC2's
-//! XML answers and errors, and resolution under the pinned policy.
+//! AWS discovery through real HTTP against the emulator: the conformance suite, then what is
+//! AWS's own: SigV4-signed DescribeRegions, EC2's XML answers and errors, and resolution
+//! under the pinned policy.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
@@ -16,19 +17,53 @@ use regionkit_core::{
     BackendConfig, Error, ExclusionReason, PolicyKind, ProviderErrorKind, RegionStatus, Resolution,
     ResolveOptions, Source,
 };
-use regionkit_emulator::{Fault, FaultKind};
-use regionkit_testkit::{fast_policy, kept_ids, section_from_yaml, BackendHarness};
+use regionkit_testkit::{
+    kept_ids, section_from_yaml, BackendHarness, BackendSpec, Case, EmptyAnswer, Text,
+};
 
 /// An access key pair as `creds`.
 fn keys(access_key: &str, secret_key: &str) -> String {
     format!("{{type: access_key, access_key: {access_key}, secret_key: \"{secret_key}\"}}")
 }
 
+/// AWS as the conformance suite sees it: one signed DescribeRegions per discovery, and EC2's
+/// error codes in front of its messages.
+fn spec() -> BackendSpec {
+    let canary = "canary/7f3a9c/aws/secret/key/0123456789";
+    BackendSpec::new(&regionkit_aws::DESCRIPTOR)
+        .creds(keys(EMULATOR_ACCESS_KEY, EMULATOR_SECRET_KEY))
+        .wrong_creds(keys(EMULATOR_ACCESS_KEY, "not-the-secret-key"))
+        .canary_creds(
+            keys(EMULATOR_ACCESS_KEY, canary),
+            [canary, EMULATOR_ACCESS_KEY],
+        )
+        .calls([("POST /", 1)])
+        .regions(["us-east-1", "eu-west-1", "us-east-2"])
+        .misspelling("us-east-7", "us-east-1")
+        .new_regions(["ap-northeast-4"])
+        .empty_answer(EmptyAnswer::FallsBack)
+        .says(Case::WrongCredentials, Text::StartsWith("AuthFailure: "))
+        .says(Case::WrongCredentials, Text::Contains("creds.secret_key"))
+        .says(Case::WrongCredentials, Text::Contains("RequestID"))
+        .says(Case::Forbidden, Text::StartsWith("UnauthorizedOperation"))
+        .says(Case::RejectedCredentials, Text::Contains("AuthFailure"))
+        .says(Case::RateLimited, Text::StartsWith("RequestLimitExceeded"))
+        .says(Case::ServerError, Text::StartsWith("InternalError"))
+        .says(Case::ServiceUnavailable, Text::StartsWith("Unavailable"))
+        .says(
+            Case::MalformedBody,
+            Text::Contains("DescribeRegionsResponse"),
+        )
+        .says(Case::MalformedBody, Text::Contains("not XML"))
+        .says(Case::MissingCreds, Text::Contains("access_key"))
+        .says(Case::MissingCreds, Text::Contains("type: default"))
+}
+
+regionkit_testkit::conformance_tests!(spec);
+
 /// AWS behind its emulator, with the key pair the emulator accepts.
 async fn aws() -> BackendHarness {
-    BackendHarness::start(&regionkit_aws::DESCRIPTOR)
-        .await
-        .with_creds(keys(EMULATOR_ACCESS_KEY, EMULATOR_SECRET_KEY))
+    spec().start().await
 }
 
 /// Resolve one section and return its resolution, failing the test on an error.
@@ -59,7 +94,6 @@ const PINNED: [&str; 11] = [
 #[tokio::test]
 async fn opt_in_states_become_statuses_and_geography_a_location() {
     let aws = aws().await;
-    let emulator = aws.emulator();
     let regions = aws.discover(&aws.section("")).await.unwrap();
     let status = |id: &str| {
         regions
@@ -78,7 +112,6 @@ async fn opt_in_states_become_statuses_and_geography_a_location() {
     let location = virginia.location.as_ref().unwrap();
     assert_eq!(location.country.as_deref(), Some("US"));
     assert_eq!(location.raw.as_deref(), Some("United States of America"));
-    assert_eq!(emulator.path_count("aws", "POST /"), 1, "one signed POST");
 }
 
 #[tokio::test]
@@ -101,14 +134,6 @@ async fn explain_keeps_pinned_regions_and_says_why_every_other_is_out() {
         resolution.exclusion_of("ap-southeast-7"),
         Some(ExclusionReason::NotEnabled)
     );
-}
-
-#[tokio::test]
-async fn a_region_missing_from_the_builtin_list_is_reported_as_new() {
-    let aws = aws().await;
-    let resolution = resolved(&aws, aws.section(""), &ResolveOptions::default()).await;
-    let new: Vec<_> = resolution.new.iter().map(|id| id.as_str()).collect();
-    assert_eq!(new, ["ap-northeast-4"]);
 }
 
 #[tokio::test]
@@ -200,54 +225,6 @@ async fn naming_a_live_unpinned_region_says_no_image_is_published_and_how_to_bri
 }
 
 #[tokio::test]
-async fn run_regions_narrow_backend_regions_in_run_order() {
-    let aws = aws().await;
-    let resolution = resolved(
-        &aws,
-        aws.section("    regions: [\"us-*\", eu-west-1]\n"),
-        &ResolveOptions::default()
-            .with_run_regions("--region", vec!["EU-WEST-1".into(), "us-east-2".into()]),
-    )
-    .await;
-    assert_eq!(kept_ids(&resolution), ["eu-west-1", "us-east-2"]);
-    assert_eq!(
-        resolution.exclusion_of("us-west-2"),
-        Some(ExclusionReason::NotInRunConfig)
-    );
-    assert_eq!(
-        resolution.exclusion_of("eu-central-1"),
-        Some(ExclusionReason::NotInBackendConfig)
-    );
-}
-
-#[tokio::test]
-async fn unknown_backend_region_suggests_the_nearest_real_one() {
-    let aws = aws().await;
-    let report = aws
-        .resolve(
-            aws.section("    regions: [us-east-7]\n"),
-            &ResolveOptions::default(),
-        )
-        .await;
-    match report.error {
-        Some(Error::UnknownRegion { suggestions, .. }) => assert_eq!(suggestions[0], "us-east-1"),
-        other => panic!("expected an unknown-region error, got {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn a_wrong_secret_key_fails_the_signature_check_as_auth_failure() {
-    let aws = aws().await;
-    let wrong = aws.section_with_creds(&keys(EMULATOR_ACCESS_KEY, "not-the-secret-key"), "");
-    let err = aws.discover(&wrong).await.unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Auth);
-    assert_eq!(err.status, Some(401));
-    assert!(err.message.starts_with("AuthFailure: "), "{err}");
-    assert!(err.message.contains("creds.secret_key"), "{err}");
-    assert!(err.message.contains("RequestID"), "{err}");
-}
-
-#[tokio::test]
 async fn an_unknown_access_key_is_an_auth_failure() {
     let aws = aws().await;
     let unknown = aws.section_with_creds(&keys("AKIAUNKNOWNEXAMPLE00", EMULATOR_SECRET_KEY), "");
@@ -288,193 +265,6 @@ async fn request_limit_exceeded_is_rate_limited_and_retried_with_backoff() {
     assert_eq!(err.retry_after, None, "EC2 sends no Retry-After");
     assert!(err.message.starts_with("RequestLimitExceeded"), "{err}");
     assert_eq!(emulator.path_count("aws", "POST /"), 3, "three attempts");
-}
-
-#[tokio::test]
-async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::times(
-        "aws",
-        FaultKind::Http429 {
-            retry_after_secs: 1,
-        },
-        1,
-    ));
-    let started = Instant::now();
-    let regions = aws.discover(&aws.section("")).await.unwrap();
-    assert!(!regions.is_empty());
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "Retry-After was not honoured"
-    );
-    assert_eq!(emulator.path_count("aws", "POST /"), 2);
-}
-
-#[tokio::test]
-async fn retry_after_past_the_deadline_is_not_waited_for() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always(
-        "aws",
-        FaultKind::Http429 {
-            retry_after_secs: 60,
-        },
-    ));
-    let started = Instant::now();
-    let err = aws.discover(&aws.section("")).await.unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::RateLimited);
-    assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
-    assert!(err.message.starts_with("RequestLimitExceeded"), "{err}");
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "waited past the deadline"
-    );
-}
-
-#[tokio::test]
-async fn internal_errors_are_retried_then_reported_as_unavailable() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always("aws", FaultKind::Http500));
-    let err = aws.discover(&aws.section("")).await.unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
-    assert_eq!(err.status, Some(500));
-    assert!(err.is_temporary());
-    assert!(err.message.starts_with("InternalError"), "{err}");
-    assert_eq!(emulator.path_count("aws", "POST /"), 3, "three attempts");
-}
-
-#[tokio::test]
-async fn service_unavailable_is_a_temporary_error_with_ec2s_code() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always("aws", FaultKind::Http503));
-    let err = aws.discover(&aws.section("")).await.unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
-    assert_eq!(err.status, Some(503));
-    assert!(err.message.starts_with("Unavailable"), "{err}");
-}
-
-#[tokio::test]
-async fn forbidden_is_an_auth_error_with_ec2s_code() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always("aws", FaultKind::Forbidden));
-    let err = aws.discover(&aws.section("")).await.unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Auth);
-    assert_eq!(err.status, Some(403));
-    assert!(err.message.starts_with("UnauthorizedOperation"), "{err}");
-}
-
-#[tokio::test]
-async fn rejected_credentials_get_no_fallback() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always("aws", FaultKind::Unauthorized));
-    let report = aws
-        .resolve(aws.section(""), &ResolveOptions::default())
-        .await;
-    assert!(report.resolution.is_none());
-    let message = report.error.unwrap().to_string();
-    assert!(message.starts_with("aws: auth"), "{message}");
-    assert!(message.contains("AuthFailure"), "{message}");
-}
-
-#[tokio::test]
-async fn malformed_body_is_a_bad_response_naming_the_expected_document() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always("aws", FaultKind::Malformed));
-    let err = aws.discover(&aws.section("")).await.unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
-    assert!(
-        err.message.contains("DescribeRegionsResponse") && err.message.contains("not XML"),
-        "{err}"
-    );
-}
-
-#[tokio::test]
-async fn truncated_body_is_reported_as_cut_off() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always("aws", FaultKind::Truncated));
-    let err = aws.discover(&aws.section("")).await.unwrap_err();
-    assert!(
-        err.message.contains("cut off") || err.message.contains("truncated"),
-        "{err}"
-    );
-}
-
-#[tokio::test]
-async fn oversized_body_is_refused() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always(
-        "aws",
-        FaultKind::Oversized { bytes: 64 * 1024 },
-    ));
-    let policy = fast_policy().with_max_body_bytes(16 * 1024);
-    let err = aws
-        .discover_with(&aws.section(""), policy)
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
-    assert!(err.message.contains("limit"), "{err}");
-}
-
-#[tokio::test]
-async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always("aws", FaultKind::Http503));
-    let resolution = resolved(&aws, aws.section(""), &ResolveOptions::default()).await;
-    assert_eq!(resolution.source, Source::Builtin);
-    assert!(resolution.live_error.is_some());
-    assert_eq!(kept_ids(&resolution).len(), PINNED.len(), "pinned ∩ known");
-    assert!(
-        resolution.warnings.iter().any(|w| w.contains("builtin")),
-        "{:?}",
-        resolution.warnings
-    );
-}
-
-#[tokio::test]
-async fn an_empty_region_list_is_never_an_empty_success() {
-    let aws = aws().await;
-    let emulator = aws.emulator();
-    emulator.set_fault(Fault::always("aws", FaultKind::Empty));
-    let resolution = resolved(&aws, aws.section(""), &ResolveOptions::default()).await;
-    assert_eq!(resolution.source, Source::Builtin);
-    assert!(!resolution.regions.is_empty());
-}
-
-#[tokio::test]
-async fn the_secret_key_never_appears_in_debug_or_errors() {
-    let canary = "canary/7f3a9c/aws/secret/key/0123456789";
-    let aws = aws().await;
-    let section = aws.section_with_creds(&keys(EMULATOR_ACCESS_KEY, canary), "");
-    let provider = aws.provider(&section);
-    assert!(!format!("{section:?}").contains(canary));
-    assert!(!format!("{provider:?}").contains(canary));
-    assert!(!format!("{provider:?}").contains(EMULATOR_ACCESS_KEY));
-    let report = aws.resolve(section, &ResolveOptions::default()).await;
-    let error = report.error.expect("the emulator rejects the signature");
-    assert!(!error.to_string().contains(canary));
-    assert!(!format!("{error:?}").contains(canary));
-}
-
-#[tokio::test]
-async fn missing_creds_name_the_field_and_both_shapes() {
-    let section = section_from_yaml("backends: [{type: aws}]");
-    let message = (regionkit_aws::DESCRIPTOR.build)(&section)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        message.contains("aws") && message.contains("creds") && message.contains("access_key"),
-        "{message}"
-    );
-    assert!(message.contains("type: default"), "{message}");
 }
 
 #[tokio::test]

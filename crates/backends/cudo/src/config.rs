@@ -3,7 +3,7 @@
 use regionkit_core::{BackendConfig, Endpoint, Error, Result};
 use serde::Deserialize;
 
-use crate::credential::CudoCredentials;
+use crate::credential::{CudoCredentials, CREDS_HELP};
 use crate::BACKEND;
 
 /// CUDO's REST API base, as its OpenAPI `servers` gives it; paths are joined below it.
@@ -18,10 +18,10 @@ pub struct CudoConfig {
     pub endpoint: Endpoint,
 }
 
+/// The backend's own keys besides `creds`.
 #[derive(Deserialize)]
 struct Section {
     project_id: Option<String>,
-    creds: Option<CudoCredentials>,
 }
 
 impl CudoConfig {
@@ -38,20 +38,7 @@ impl CudoConfig {
                     "missing or empty; add `project_id: <your CUDO project id>`",
                 )
             })?;
-        let creds = parsed.creds.ok_or_else(|| {
-            Error::backend_config(
-                BACKEND,
-                "creds",
-                "missing; add `creds: {type: api_key, api_key: <your CUDO API key>}`",
-            )
-        })?;
-        if creds.api_key().is_empty() {
-            return Err(Error::backend_config(
-                BACKEND,
-                "creds.api_key",
-                "is empty; paste an API key from the CUDO Compute web console",
-            ));
-        }
+        let creds = CudoCredentials::from_section(section, &CREDS_HELP)?;
         Ok(Self {
             project_id,
             creds,

@@ -1,21 +1,16 @@
 //! CUDO credentials in dstack's shape: `creds: {type: api_key, api_key: "..."}`.
 
-use regionkit_core::Secret;
-use serde::Deserialize;
+use regionkit_core::{ApiKeyCredentials, CredsHelp};
 
-/// How regionkit authenticates to CUDO Compute.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CudoCredentials {
-    /// An API key from the CUDO Compute web console, sent as `Authorization: Bearer`.
-    ApiKey { api_key: Secret },
-}
+use crate::BACKEND;
 
-impl CudoCredentials {
-    pub fn api_key(&self) -> &Secret {
-        match self {
-            Self::ApiKey { api_key } => api_key,
-        }
-    }
-}
+/// How regionkit authenticates to CUDO Compute: an API key from the CUDO Compute web console,
+/// sent as `Authorization: Bearer`.
+pub type CudoCredentials = ApiKeyCredentials;
+
+/// What a section without a usable CUDO key is told.
+pub const CREDS_HELP: CredsHelp = CredsHelp {
+    backend: BACKEND,
+    shape: "{type: api_key, api_key: <your CUDO API key>}",
+    source: "paste an API key from the CUDO Compute web console",
+};

@@ -1,9 +1,8 @@
 //! The `datacrunch` (or `verda`) section of the config.
 
-use regionkit_core::{BackendConfig, Endpoint, Error, Result};
-use serde::Deserialize;
+use regionkit_core::{required_creds, BackendConfig, Endpoint, Error, Result};
 
-use crate::credential::DatacrunchCredentials;
+use crate::credential::{DatacrunchCredentials, CREDS_HELP};
 use crate::BACKEND;
 
 /// Verda's public API since the rename; `https://api.datacrunch.io/v1` serves the same API.
@@ -17,22 +16,9 @@ pub struct DatacrunchConfig {
     pub endpoint: Endpoint,
 }
 
-#[derive(Deserialize)]
-struct Section {
-    creds: Option<DatacrunchCredentials>,
-}
-
 impl DatacrunchConfig {
     pub fn from_section(section: &BackendConfig) -> Result<Self> {
-        let parsed: Section = section.parse(BACKEND)?;
-        let creds = parsed.creds.ok_or_else(|| {
-            Error::backend_config(
-                BACKEND,
-                "creds",
-                "missing; add `creds: {type: api_key, client_id: <id>, client_secret: <secret>}` \
-                 with an OAuth2 client from the Verda console",
-            )
-        })?;
+        let creds: DatacrunchCredentials = required_creds(section, &CREDS_HELP)?;
         if creds.client_id().trim().is_empty() {
             return Err(Error::backend_config(
                 BACKEND,

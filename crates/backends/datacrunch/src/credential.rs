@@ -1,8 +1,17 @@
 //! Verda credentials in dstack's shape:
 //! `creds: {type: api_key, client_id: "...", client_secret: "..."}`.
 
-use regionkit_core::Secret;
+use regionkit_core::{CredsHelp, Secret};
 use serde::Deserialize;
+
+use crate::BACKEND;
+
+/// What a section without Verda credentials is told.
+pub const CREDS_HELP: CredsHelp = CredsHelp {
+    backend: BACKEND,
+    shape: "{type: api_key, client_id: <id>, client_secret: <secret>}",
+    source: "use an OAuth2 client from the Verda console",
+};
 
 /// How regionkit authenticates to Verda's public API.
 #[derive(Clone, Debug, Deserialize)]

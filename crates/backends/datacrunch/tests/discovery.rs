@@ -1,11 +1,12 @@
-//! DataCrunch (Verda) discovery through real HTTP against the emulator.
+//! DataCrunch (Verda) discovery through real HTTP against the emulator: the conformance
+//! suite, then what is Verda's own, chiefly its OAuth2 token.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    DiscoveryContext, Error, HttpClient, ProviderError, ProviderErrorKind, Region, RegionStatus,
+    DiscoveryContext, HttpClient, ProviderError, ProviderErrorKind, Region, RegionStatus,
     ResolveOptions, Source,
 };
 use regionkit_datacrunch::emulator::{
@@ -14,7 +15,9 @@ use regionkit_datacrunch::emulator::{
 use regionkit_emulator::{
     EmuRequest, EmuResponse, EmulatedApi, Emulator, EmulatorRegistration, Fault, FaultKind,
 };
-use regionkit_testkit::{fast_policy, kept_ids, section_at, section_from_yaml, BackendHarness};
+use regionkit_testkit::{
+    fast_policy, kept_ids, section_at, BackendHarness, BackendSpec, Case, EmptyAnswer, Text,
+};
 use serde_json::{json, Value};
 
 const TOKEN: &str = "POST /oauth2/token";
@@ -26,11 +29,34 @@ fn creds(secret: &str) -> String {
     format!("{{type: api_key, client_id: {EMULATOR_CLIENT_ID}, client_secret: {secret}}}")
 }
 
+/// DataCrunch as the conformance suite sees it: every discovery starts with the token
+/// exchange, so the suite's faults hit that first.
+fn spec() -> BackendSpec {
+    let canary = "canary-5d21e8-verda-secret";
+    BackendSpec::new(&regionkit_datacrunch::DESCRIPTOR)
+        .creds(creds(EMULATOR_CLIENT_SECRET))
+        .wrong_creds(creds("wrong-secret"))
+        .canary_creds(creds(canary), [canary])
+        .calls([(TOKEN, 1), (LOCATIONS, 1), (AVAILABILITY, 2)])
+        .regions(["FIN-01", "ICE-01", "FIN-02"])
+        .misspelling("FIN-3", "FIN-03")
+        .empty_answer(EmptyAnswer::FallsBack)
+        .says(Case::WrongCredentials, Text::Contains("token exchange"))
+        .says(
+            Case::WrongCredentials,
+            Text::Contains("unauthorized_request"),
+        )
+        .says(Case::Forbidden, Text::Contains("forbidden_action"))
+        .says(Case::ServerError, Text::Contains("server_error"))
+        .says(Case::MalformedBody, Text::Contains("access_token"))
+        .says(Case::MissingCreds, Text::Contains("client_secret"))
+}
+
+regionkit_testkit::conformance_tests!(spec);
+
 /// DataCrunch behind its emulator, with the client credentials the emulator accepts.
 async fn datacrunch() -> BackendHarness {
-    BackendHarness::start(&regionkit_datacrunch::DESCRIPTOR)
-        .await
-        .with_creds(creds(EMULATOR_CLIENT_SECRET))
+    spec().start().await
 }
 
 fn status_of(regions: &[Region], id: &str) -> Option<RegionStatus> {
@@ -38,6 +64,18 @@ fn status_of(regions: &[Region], id: &str) -> Option<RegionStatus> {
         .iter()
         .find(|r| r.id.as_str() == id)
         .map(|r| r.status)
+}
+
+/// A discovery with `fault` injected after a first one has cached the token, so that the
+/// fault hits the listing rather than the token exchange.
+async fn fault_after_the_token(kind: FaultKind) -> ProviderError {
+    let datacrunch = datacrunch().await;
+    let provider = datacrunch.provider(&datacrunch.section(""));
+    provider.discover(&datacrunch.context()).await.unwrap();
+    datacrunch
+        .emulator()
+        .set_fault(Fault::always("datacrunch", kind));
+    provider.discover(&datacrunch.context()).await.unwrap_err()
 }
 
 #[tokio::test]
@@ -59,11 +97,9 @@ async fn locations_with_capacity_are_available_and_the_rest_limited() {
 #[tokio::test]
 async fn spot_only_capacity_makes_a_location_available() {
     let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
     let regions = datacrunch.discover(&datacrunch.section("")).await.unwrap();
     // ICE-01 is absent from the on-demand answer and has CPU instances as spot.
     assert_eq!(status_of(&regions, "ICE-01"), Some(RegionStatus::Available));
-    assert_eq!(emulator.path_count("datacrunch", AVAILABILITY), 2);
 }
 
 #[tokio::test]
@@ -106,113 +142,38 @@ async fn a_401_that_outlives_a_new_token_is_an_auth_error_not_a_loop() {
 }
 
 #[tokio::test]
-async fn a_wrong_client_secret_is_an_auth_error_from_the_token_exchange() {
+async fn a_wrong_client_secret_stops_at_the_token_exchange() {
     let datacrunch = datacrunch().await;
     let emulator = datacrunch.emulator();
     let wrong = datacrunch.section_with_creds(&creds("wrong-secret"), "");
-    let err = datacrunch.discover(&wrong).await.unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Auth);
-    assert_eq!(err.status, Some(401));
-    assert!(
-        err.message.contains("token exchange") && err.message.contains("unauthorized_request"),
-        "{err}"
-    );
+    datacrunch.discover(&wrong).await.unwrap_err();
+    assert_eq!(emulator.path_count("datacrunch", TOKEN), 1);
     assert_eq!(emulator.path_count("datacrunch", LOCATIONS), 0);
 }
 
 #[tokio::test]
-async fn forbidden_is_an_auth_error_with_verdas_code() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    emulator.set_fault(Fault::always("datacrunch", FaultKind::Forbidden));
-    let err = datacrunch
-        .discover(&datacrunch.section(""))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Auth);
-    assert_eq!(err.status, Some(403));
-    assert!(err.message.contains("forbidden_action"), "{err}");
-}
-
-#[tokio::test]
-async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    emulator.set_fault(Fault::times(
-        "datacrunch",
-        FaultKind::Http429 {
-            retry_after_secs: 1,
-        },
-        1,
-    ));
-    let started = Instant::now();
-    let regions = datacrunch.discover(&datacrunch.section("")).await.unwrap();
-    assert_eq!(regions.len(), 4);
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "Retry-After was not honoured"
-    );
-    assert_eq!(
-        emulator.path_count("datacrunch", TOKEN),
-        2,
-        "the throttled token exchange was retried once"
-    );
-}
-
-#[tokio::test]
-async fn retry_after_past_the_deadline_is_not_waited_for() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    emulator.set_fault(Fault::always(
-        "datacrunch",
-        FaultKind::Http429 {
-            retry_after_secs: 60,
-        },
-    ));
-    let started = Instant::now();
-    let err = datacrunch
-        .discover(&datacrunch.section(""))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::RateLimited);
-    assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "waited past the deadline"
-    );
-}
-
-#[tokio::test]
-async fn server_errors_are_retried_then_reported_as_unavailable() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    emulator.set_fault(Fault::always("datacrunch", FaultKind::Http500));
-    let err = datacrunch
-        .discover(&datacrunch.section(""))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
-    assert_eq!(err.status, Some(500));
-    assert!(err.message.contains("server_error"), "{err}");
-    assert_eq!(
-        emulator.path_count("datacrunch", TOKEN),
-        3,
-        "three attempts"
-    );
-}
-
-#[tokio::test]
-async fn service_unavailable_is_a_temporary_error_with_verdas_code() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    let provider = datacrunch.provider(&datacrunch.section(""));
-    provider.discover(&datacrunch.context()).await.unwrap();
-    emulator.set_fault(Fault::always("datacrunch", FaultKind::Http503));
-    let err = provider.discover(&datacrunch.context()).await.unwrap_err();
+async fn service_unavailable_after_the_token_is_a_temporary_error_with_verdas_code() {
+    let err = fault_after_the_token(FaultKind::Http503).await;
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
     assert_eq!(err.status, Some(503));
     assert!(err.is_temporary());
     assert!(err.message.contains("service_unavailable"), "{err}");
+}
+
+#[tokio::test]
+async fn a_malformed_location_list_is_a_bad_response() {
+    let err = fault_after_the_token(FaultKind::Malformed).await;
+    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
+    assert!(err.message.contains("expected a sequence"), "{err}");
+}
+
+#[tokio::test]
+async fn a_location_list_cut_off_after_the_token_is_reported_as_such() {
+    let err = fault_after_the_token(FaultKind::Truncated).await;
+    assert!(
+        err.message.contains("cut off") || err.message.contains("truncated"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -224,80 +185,6 @@ async fn a_wrong_endpoint_path_is_rejected_as_not_found() {
     assert_eq!(err.kind, ProviderErrorKind::Rejected);
     assert_eq!(err.status, Some(404));
     assert!(err.message.contains("not_found"), "{err}");
-}
-
-#[tokio::test]
-async fn a_malformed_token_answer_names_the_missing_field() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    emulator.set_fault(Fault::always("datacrunch", FaultKind::Malformed));
-    let err = datacrunch
-        .discover(&datacrunch.section(""))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
-    assert!(err.message.contains("access_token"), "{err}");
-}
-
-#[tokio::test]
-async fn a_malformed_location_list_is_a_bad_response() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    let provider = datacrunch.provider(&datacrunch.section(""));
-    provider.discover(&datacrunch.context()).await.unwrap();
-    emulator.set_fault(Fault::always("datacrunch", FaultKind::Malformed));
-    let err = provider.discover(&datacrunch.context()).await.unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
-    assert!(err.message.contains("expected a sequence"), "{err}");
-}
-
-#[tokio::test]
-async fn truncated_body_is_reported_as_cut_off() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    let provider = datacrunch.provider(&datacrunch.section(""));
-    provider.discover(&datacrunch.context()).await.unwrap();
-    emulator.set_fault(Fault::always("datacrunch", FaultKind::Truncated));
-    let err = provider.discover(&datacrunch.context()).await.unwrap_err();
-    assert!(
-        err.message.contains("cut off") || err.message.contains("truncated"),
-        "{err}"
-    );
-}
-
-#[tokio::test]
-async fn oversized_body_is_refused() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    emulator.set_fault(Fault::always(
-        "datacrunch",
-        FaultKind::Oversized { bytes: 64 * 1024 },
-    ));
-    let policy = fast_policy().with_max_body_bytes(16 * 1024);
-    let err = datacrunch
-        .discover_with(&datacrunch.section(""), policy)
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
-    assert!(err.message.contains("limit"), "{err}");
-}
-
-#[tokio::test]
-async fn resolution_keeps_named_regions_in_run_order() {
-    let datacrunch = datacrunch().await;
-    let report = datacrunch
-        .resolve(
-            datacrunch.section("    regions: [\"FIN-*\", ICE-01]\n"),
-            &ResolveOptions::default()
-                .with_run_regions("--region", vec!["ice-01".into(), "FIN-02".into()]),
-        )
-        .await;
-    assert!(report.error.is_none(), "{:?}", report.error);
-    let resolution = report.resolution.unwrap();
-    let ids = kept_ids(&resolution);
-    assert_eq!(ids, ["ICE-01", "FIN-02"]);
-    assert_eq!(resolution.source, Source::Live);
-    assert!(resolution.new.is_empty(), "{:?}", resolution.new);
 }
 
 #[tokio::test]
@@ -319,96 +206,6 @@ async fn the_verda_alias_resolves_through_the_same_backend() {
     assert_eq!(resolution.source, Source::Live);
     assert_eq!(resolution.regions.len(), 1);
 }
-
-#[tokio::test]
-async fn unknown_backend_region_suggests_the_nearest_real_one() {
-    let datacrunch = datacrunch().await;
-    let report = datacrunch
-        .resolve(
-            datacrunch.section("    regions: [FIN-3]\n"),
-            &ResolveOptions::default(),
-        )
-        .await;
-    match report.error {
-        Some(Error::UnknownRegion { suggestions, .. }) => assert_eq!(suggestions[0], "FIN-03"),
-        other => panic!("expected an unknown-region error, got {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn provider_outage_falls_back_to_the_builtin_list_labelled() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    emulator.set_fault(Fault::always("datacrunch", FaultKind::Http503));
-    let report = datacrunch
-        .resolve(datacrunch.section(""), &ResolveOptions::default())
-        .await;
-    let resolution = report.resolution.expect("a fallback answer");
-    assert_eq!(resolution.source, Source::Builtin);
-    assert!(resolution.live_error.is_some());
-    assert!(
-        resolution.warnings.iter().any(|w| w.contains("builtin")),
-        "{:?}",
-        resolution.warnings
-    );
-}
-
-#[tokio::test]
-async fn an_empty_location_list_is_never_an_empty_success() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    emulator.set_fault(Fault::always("datacrunch", FaultKind::Empty));
-    let report = datacrunch
-        .resolve(datacrunch.section(""), &ResolveOptions::default())
-        .await;
-    let resolution = report.resolution.expect("a fallback answer");
-    assert_eq!(resolution.source, Source::Builtin);
-    assert!(!resolution.regions.is_empty());
-}
-
-#[tokio::test]
-async fn rejected_credentials_get_no_fallback() {
-    let datacrunch = datacrunch().await;
-    let emulator = datacrunch.emulator();
-    emulator.set_fault(Fault::always("datacrunch", FaultKind::Unauthorized));
-    let report = datacrunch
-        .resolve(datacrunch.section(""), &ResolveOptions::default())
-        .await;
-    assert!(report.resolution.is_none());
-    let message = report.error.unwrap().to_string();
-    assert!(message.starts_with("datacrunch: auth"), "{message}");
-}
-
-#[tokio::test]
-async fn the_client_secret_never_appears_in_debug_or_errors() {
-    let canary = "canary-5d21e8-verda-secret";
-    let datacrunch = datacrunch().await;
-    let section = datacrunch.section_with_creds(&creds(canary), "");
-    let provider = datacrunch.provider(&section);
-    assert!(!format!("{section:?}").contains(canary));
-    assert!(!format!("{provider:?}").contains(canary));
-    let report = datacrunch
-        .resolve(section, &ResolveOptions::default())
-        .await;
-    let error = report.error.unwrap();
-    assert!(!error.to_string().contains(canary));
-    assert!(!format!("{error:?}").contains(canary));
-}
-
-#[tokio::test]
-async fn missing_creds_name_the_field_and_the_fix() {
-    let section = section_from_yaml("backends: [{type: verda}]");
-    let message = (regionkit_datacrunch::DESCRIPTOR.build)(&section)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        message.contains("datacrunch")
-            && message.contains("creds")
-            && message.contains("client_secret"),
-        "{message}"
-    );
-}
-
 // ---------------------------------------------------------------------------------------
 // The capacity calls are secondary. `/instance-availability` failing leaves the live answer
 // of `/locations`, every location `available`, with a warning; rejected credentials still

@@ -1,21 +1,16 @@
 //! Lambda credentials in dstack's shape: `creds: {type: api_key, api_key: "..."}`.
 
-use regionkit_core::Secret;
-use serde::Deserialize;
+use regionkit_core::{ApiKeyCredentials, CredsHelp};
 
-/// How regionkit authenticates to Lambda Cloud.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum LambdaCredentials {
-    /// An API key from the Lambda Cloud dashboard, sent as `Authorization: Bearer`.
-    ApiKey { api_key: Secret },
-}
+use crate::BACKEND;
 
-impl LambdaCredentials {
-    pub fn api_key(&self) -> &Secret {
-        match self {
-            Self::ApiKey { api_key } => api_key,
-        }
-    }
-}
+/// How regionkit authenticates to Lambda Cloud: an API key from the Lambda Cloud dashboard,
+/// sent as `Authorization: Bearer`.
+pub type LambdaCredentials = ApiKeyCredentials;
+
+/// What a section without a usable Lambda key is told.
+pub const CREDS_HELP: CredsHelp = CredsHelp {
+    backend: BACKEND,
+    shape: "{type: api_key, api_key: <your Lambda API key>}",
+    source: "paste the API key from the Lambda Cloud dashboard",
+};

@@ -8,11 +8,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use regionkit_core::{Error, Result, Secret};
+use regionkit_core::{CredsHelp, Error, Result, Secret};
 use serde::Deserialize;
 
 use crate::signing::RequestSigner;
 use crate::{realm, BACKEND};
+
+/// What a section without OCI credentials is told.
+pub const CREDS_HELP: CredsHelp = CredsHelp {
+    backend: BACKEND,
+    shape: "{type: client, user: <user OCID>, tenancy: <tenancy OCID>, key_file: <PEM path>, fingerprint: <key fingerprint>, region: <region>}",
+    source: "or `creds: {type: default}` to read ~/.oci/config",
+};
 
 /// The OCI CLI's config file, read by `creds: {type: default}`.
 pub const DEFAULT_CONFIG_FILE: &str = "~/.oci/config";

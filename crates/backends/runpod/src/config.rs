@@ -1,9 +1,9 @@
 //! The `runpod` section of the config.
 
-use regionkit_core::{BackendConfig, Endpoint, Error, Result};
+use regionkit_core::{BackendConfig, Endpoint, Result};
 use serde::Deserialize;
 
-use crate::credential::RunpodCredentials;
+use crate::credential::{RunpodCredentials, CREDS_HELP};
 use crate::BACKEND;
 
 /// RunPod's API host; the GraphQL endpoint is `/graphql` below it.
@@ -19,30 +19,17 @@ pub struct RunpodConfig {
     pub endpoint: Endpoint,
 }
 
+/// The backend's own keys besides `creds`.
 #[derive(Deserialize)]
 struct Section {
-    creds: Option<RunpodCredentials>,
     #[serde(default)]
     community_cloud: Option<bool>,
 }
 
 impl RunpodConfig {
     pub fn from_section(section: &BackendConfig) -> Result<Self> {
+        let creds = RunpodCredentials::from_section(section, &CREDS_HELP)?;
         let parsed: Section = section.parse(BACKEND)?;
-        let creds = parsed.creds.ok_or_else(|| {
-            Error::backend_config(
-                BACKEND,
-                "creds",
-                "missing; add `creds: {type: api_key, api_key: <your RunPod API key>}`",
-            )
-        })?;
-        if creds.api_key().is_empty() {
-            return Err(Error::backend_config(
-                BACKEND,
-                "creds.api_key",
-                "is empty; paste an API key from the RunPod console",
-            ));
-        }
         Ok(Self {
             creds,
             community_cloud: parsed.community_cloud.unwrap_or(false),

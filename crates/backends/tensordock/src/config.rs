@@ -1,9 +1,8 @@
 //! The `tensordock` section of the config.
 
-use regionkit_core::{BackendConfig, Endpoint, Error, Result, Secret};
-use serde::Deserialize;
+use regionkit_core::{required_creds, BackendConfig, Endpoint, Error, Result, Secret};
 
-use crate::credential::TensorDockCredentials;
+use crate::credential::{TensorDockCredentials, CREDS_HELP};
 use crate::BACKEND;
 
 /// TensorDock's dashboard host; the v2 API lives below `/api/v2/`.
@@ -16,21 +15,9 @@ pub struct TensorDockConfig {
     pub endpoint: Endpoint,
 }
 
-#[derive(Deserialize)]
-struct Section {
-    creds: Option<TensorDockCredentials>,
-}
-
 impl TensorDockConfig {
     pub fn from_section(section: &BackendConfig) -> Result<Self> {
-        let parsed: Section = section.parse(BACKEND)?;
-        let creds = parsed.creds.ok_or_else(|| {
-            Error::backend_config(
-                BACKEND,
-                "creds",
-                "missing; add `creds: {type: api_key, api_token: <your TensorDock API token>}`",
-            )
-        })?;
+        let creds: TensorDockCredentials = required_creds(section, &CREDS_HELP)?;
         let api_token =
             match creds.api_token() {
                 Some(token) => token.clone(),

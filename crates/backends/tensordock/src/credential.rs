@@ -5,24 +5,24 @@
 //! on the dashboard's API page; it goes in `api_token`. dstack's v0-era configs also carry an
 //! `api_key`; it is accepted and not sent. As in dstack, `type` may be omitted.
 
-use regionkit_core::Secret;
+use regionkit_core::{CredentialType, CredsHelp, Secret};
 use serde::Deserialize;
 
-/// The kinds of credentials TensorDock accepts; an API token is the only one.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CredentialKind {
-    #[default]
-    ApiKey,
-}
+use crate::BACKEND;
+
+/// What a section without TensorDock credentials is told.
+pub const CREDS_HELP: CredsHelp = CredsHelp {
+    backend: BACKEND,
+    shape: "{type: api_key, api_token: <your TensorDock API token>}",
+    source: "create an API token on TensorDock's dashboard (API page)",
+};
 
 /// How regionkit authenticates to TensorDock. `Debug` shows secrets as `***`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TensorDockCredentials {
     #[serde(rename = "type", default)]
-    kind: CredentialKind,
+    kind: CredentialType,
     /// dstack's v0 key id; v2 does not use it.
     #[serde(default)]
     api_key: Option<Secret>,
@@ -31,7 +31,7 @@ pub struct TensorDockCredentials {
 }
 
 impl TensorDockCredentials {
-    pub fn kind(&self) -> CredentialKind {
+    pub fn kind(&self) -> CredentialType {
         self.kind
     }
 

@@ -1,35 +1,64 @@
-//! TensorDock discovery through real HTTP against the emulator.
+//! TensorDock discovery through real HTTP against the emulator: the conformance suite, then
+//! what is TensorDock's own.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    DiscoveryContext, Error, ExclusionReason, HttpClient, ProviderError, ProviderErrorKind, Region,
-    RegionStatus, ResolveOptions, Source,
+    DiscoveryContext, Error, HttpClient, ProviderError, ProviderErrorKind, Region, RegionStatus,
+    ResolveOptions, Source,
 };
 use regionkit_emulator::{
     EmuRequest, EmuResponse, EmulatedApi, Emulator, EmulatorRegistration, Fault, FaultKind,
 };
 use regionkit_tensordock::emulator::{TensorDockEmulator, EMULATOR_API_TOKEN};
 use regionkit_testkit::{
-    fast_policy, find, kept_ids, section_at, section_from_yaml, BackendHarness,
+    fast_policy, find, kept_ids, section_at, section_from_yaml, BackendHarness, BackendSpec, Case,
+    EmptyAnswer, Text,
 };
 use serde_json::Value;
 
+/// TensorDock's v2 credentials: an API token.
+fn token_creds(token: &str) -> String {
+    format!("{{type: api_key, api_token: {token}}}")
+}
+
+/// TensorDock as the conformance suite sees it. TensorDock drops sold-out locations from its
+/// listing, so an empty listing is a normal state: every known location is unavailable.
+fn spec() -> BackendSpec {
+    let canary = "canary-a41d07-tensordock-token";
+    BackendSpec::new(&regionkit_tensordock::DESCRIPTOR)
+        .creds(token_creds(EMULATOR_API_TOKEN))
+        .wrong_creds(token_creds("wrong-token"))
+        .canary_creds(
+            format!("{{type: api_key, api_key: {canary}-key, api_token: {canary}}}"),
+            [canary],
+        )
+        .calls([("GET /api/v2/locations", 1), ("GET /api/v2/hostnodes", 1)])
+        .regions(["us-texas-austin", "ca-manitoba-winnipeg"])
+        .misspelling("us-texas-austn", "us-texas-austin")
+        .empty_answer(EmptyAnswer::KnownRegionsUnavailable)
+        .says(Case::WrongCredentials, Text::Is("Unauthorized"))
+        .says(Case::Forbidden, Text::Is("Access denied (injected)"))
+        .says(
+            Case::ServerError,
+            Text::Is("Internal server error (injected)"),
+        )
+        .says(Case::MalformedBody, Text::Contains("data"))
+        .says(Case::MissingCreds, Text::Contains("api_token"))
+}
+
+regionkit_testkit::conformance_tests!(spec);
+
 /// TensorDock behind its emulator, with the v2 token the emulator accepts.
 async fn tensordock() -> BackendHarness {
-    BackendHarness::start(&regionkit_tensordock::DESCRIPTOR)
-        .await
-        .with_creds(format!(
-            "{{type: api_key, api_token: {EMULATOR_API_TOKEN}}}"
-        ))
+    spec().start().await
 }
 
 #[tokio::test]
 async fn a_listed_location_with_deployable_gpus_is_available() {
     let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
     let regions = tensordock.discover(&tensordock.section("")).await.unwrap();
     let austin = find(&regions, "us-texas-austin");
     assert_eq!(austin.status, RegionStatus::Available);
@@ -41,14 +70,6 @@ async fn a_listed_location_with_deployable_gpus_is_available() {
     assert_eq!(
         location.raw.as_deref(),
         Some("Austin, Texas, United States")
-    );
-    assert_eq!(
-        emulator.path_count("tensordock", "GET /api/v2/locations"),
-        1
-    );
-    assert_eq!(
-        emulator.path_count("tensordock", "GET /api/v2/hostnodes"),
-        1
     );
 }
 
@@ -65,196 +86,6 @@ async fn a_location_known_only_through_a_sold_out_host_is_limited() {
             .as_ref()
             .and_then(|l| l.country.as_deref()),
         Some("CA")
-    );
-}
-
-#[tokio::test]
-async fn an_empty_listing_makes_known_locations_unavailable_not_an_empty_success() {
-    let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
-    emulator.set_fault(Fault::always("tensordock", FaultKind::Empty));
-    let regions = tensordock.discover(&tensordock.section("")).await.unwrap();
-    assert!(!regions.is_empty());
-    assert!(regions
-        .iter()
-        .all(|r| r.status == RegionStatus::Unavailable));
-    let report = tensordock
-        .resolve(tensordock.section(""), &ResolveOptions::default())
-        .await;
-    let resolution = report.resolution.expect("a live answer");
-    assert_eq!(resolution.source, Source::Live);
-    assert_eq!(
-        resolution.exclusion_of("us-texas-austin"),
-        Some(ExclusionReason::Unavailable)
-    );
-    match report.error {
-        Some(Error::EmptyResult { chain, .. }) => {
-            assert!(chain.iter().any(|c| c.contains("unavailable")), "{chain:?}")
-        }
-        other => panic!("expected an empty-result error, got {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn a_wrong_token_is_an_auth_error_with_tensordocks_text() {
-    let tensordock = tensordock().await;
-    let err = tensordock
-        .discover(&tensordock.section_with_creds("{type: api_key, api_token: wrong-token}", ""))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Auth);
-    assert_eq!(err.status, Some(401));
-    assert_eq!(err.message, "Unauthorized");
-}
-
-#[tokio::test]
-async fn a_forbidden_answer_in_the_v0_shape_is_an_auth_error() {
-    let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
-    emulator.set_fault(Fault::always("tensordock", FaultKind::Forbidden));
-    let err = tensordock
-        .discover(&tensordock.section(""))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Auth);
-    assert_eq!(err.status, Some(403));
-    assert_eq!(err.message, "Access denied (injected)");
-}
-
-#[tokio::test]
-async fn server_errors_are_retried_then_reported_as_unavailable() {
-    let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
-    emulator.set_fault(Fault::always("tensordock", FaultKind::Http500));
-    let err = tensordock
-        .discover(&tensordock.section(""))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::Unavailable);
-    assert_eq!(err.status, Some(500));
-    assert_eq!(err.message, "Internal server error (injected)");
-    assert_eq!(
-        emulator.path_count("tensordock", "GET /api/v2/locations"),
-        3,
-        "three attempts"
-    );
-}
-
-#[tokio::test]
-async fn rate_limit_with_retry_after_is_waited_out_then_succeeds() {
-    let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
-    emulator.set_fault(Fault::times(
-        "tensordock",
-        FaultKind::Http429 {
-            retry_after_secs: 1,
-        },
-        1,
-    ));
-    let started = Instant::now();
-    let regions = tensordock.discover(&tensordock.section("")).await.unwrap();
-    assert_eq!(
-        find(&regions, "us-texas-austin").status,
-        RegionStatus::Available
-    );
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "Retry-After was not honoured"
-    );
-    assert_eq!(
-        emulator.request_count("tensordock"),
-        3,
-        "one throttled request retried once, plus the other call"
-    );
-}
-
-#[tokio::test]
-async fn retry_after_past_the_deadline_is_a_rate_limit_error() {
-    let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
-    emulator.set_fault(Fault::always(
-        "tensordock",
-        FaultKind::Http429 {
-            retry_after_secs: 60,
-        },
-    ));
-    let started = Instant::now();
-    let err = tensordock
-        .discover(&tensordock.section(""))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::RateLimited);
-    assert_eq!(err.retry_after, Some(Duration::from_secs(60)));
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "waited past the deadline"
-    );
-}
-
-#[tokio::test]
-async fn an_outage_falls_back_to_the_builtin_list_labelled() {
-    let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
-    emulator.set_fault(Fault::always("tensordock", FaultKind::Http503));
-    let report = tensordock
-        .resolve(tensordock.section(""), &ResolveOptions::default())
-        .await;
-    let resolution = report.resolution.expect("a fallback answer");
-    assert_eq!(resolution.source, Source::Builtin);
-    assert!(resolution.live_error.is_some());
-    assert!(
-        resolution.warnings.iter().any(|w| w.contains("builtin")),
-        "{:?}",
-        resolution.warnings
-    );
-}
-
-#[tokio::test]
-async fn malformed_body_is_a_bad_response_naming_the_field() {
-    let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
-    emulator.set_fault(Fault::always("tensordock", FaultKind::Malformed));
-    let err = tensordock
-        .discover(&tensordock.section(""))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind, ProviderErrorKind::BadResponse);
-    assert!(err.message.contains("data"), "{err}");
-}
-
-#[tokio::test]
-async fn truncated_body_is_reported_as_cut_off() {
-    let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
-    emulator.set_fault(Fault::always("tensordock", FaultKind::Truncated));
-    let err = tensordock
-        .discover(&tensordock.section(""))
-        .await
-        .unwrap_err();
-    assert!(
-        err.message.contains("cut off") || err.message.contains("truncated"),
-        "{err}"
-    );
-}
-
-#[tokio::test]
-async fn resolution_applies_backend_then_run_regions() {
-    let tensordock = tensordock().await;
-    let report = tensordock
-        .resolve(
-            tensordock.section("    regions: [\"us-*\", ca-manitoba-winnipeg]\n"),
-            &ResolveOptions::default()
-                .with_run_regions("--region", vec!["CA-MANITOBA-WINNIPEG".into()]),
-        )
-        .await;
-    assert!(report.error.is_none(), "{:?}", report.error);
-    let resolution = report.resolution.unwrap();
-    assert_eq!(resolution.source, Source::Live);
-    let ids = kept_ids(&resolution);
-    assert_eq!(ids, ["ca-manitoba-winnipeg"]);
-    assert_eq!(
-        resolution.exclusion_of("us-texas-austin"),
-        Some(ExclusionReason::NotInRunConfig)
     );
 }
 
@@ -302,54 +133,6 @@ async fn an_api_key_without_a_token_asks_for_the_v2_token() {
     );
     assert!(!message.contains("abc"), "{message}");
 }
-
-#[tokio::test]
-async fn missing_creds_name_the_field_and_the_fix() {
-    let message = (regionkit_tensordock::DESCRIPTOR.build)(&section_from_yaml(
-        "backends: [{type: tensordock}]",
-    ))
-    .unwrap_err()
-    .to_string();
-    assert!(
-        message.contains("tensordock")
-            && message.contains("creds")
-            && message.contains("api_token"),
-        "{message}"
-    );
-}
-
-#[tokio::test]
-async fn rejected_credentials_get_no_fallback() {
-    let tensordock = tensordock().await;
-    let emulator = tensordock.emulator();
-    emulator.set_fault(Fault::always("tensordock", FaultKind::Unauthorized));
-    let report = tensordock
-        .resolve(tensordock.section(""), &ResolveOptions::default())
-        .await;
-    assert!(report.resolution.is_none());
-    let message = report.error.unwrap().to_string();
-    assert!(message.starts_with("tensordock: auth"), "{message}");
-}
-
-#[tokio::test]
-async fn the_api_token_never_appears_in_debug_or_errors() {
-    let canary = "canary-a41d07-tensordock-token";
-    let tensordock = tensordock().await;
-    let section = tensordock.section_with_creds(
-        &format!("{{type: api_key, api_key: {canary}-key, api_token: {canary}}}"),
-        "",
-    );
-    let provider = tensordock.provider(&section);
-    assert!(!format!("{section:?}").contains(canary));
-    assert!(!format!("{provider:?}").contains(canary));
-    let report = tensordock
-        .resolve(section, &ResolveOptions::default())
-        .await;
-    let error = report.error.unwrap();
-    assert!(!error.to_string().contains(canary));
-    assert!(!format!("{error:?}").contains(canary));
-}
-
 // ---------------------------------------------------------------------------------------
 // The capacity call is secondary. `/hostnodes` failing leaves the live answer of
 // `/locations`, with a warning; rejected credentials still fail, and so does `/locations`

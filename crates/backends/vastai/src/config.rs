@@ -1,9 +1,9 @@
 //! The `vastai` section of the config.
 
-use regionkit_core::{BackendConfig, Endpoint, Error, Result};
+use regionkit_core::{BackendConfig, Endpoint, Result};
 use serde::Deserialize;
 
-use crate::credential::VastCredentials;
+use crate::credential::{VastCredentials, CREDS_HELP};
 use crate::BACKEND;
 
 /// Vast.ai's console host; the API lives below `/api/v0/`.
@@ -18,30 +18,17 @@ pub struct VastConfig {
     pub endpoint: Endpoint,
 }
 
+/// The backend's own keys besides `creds`.
 #[derive(Deserialize)]
 struct Section {
-    creds: Option<VastCredentials>,
     #[serde(default)]
     community_cloud: Option<bool>,
 }
 
 impl VastConfig {
     pub fn from_section(section: &BackendConfig) -> Result<Self> {
+        let creds = VastCredentials::from_section(section, &CREDS_HELP)?;
         let parsed: Section = section.parse(BACKEND)?;
-        let creds = parsed.creds.ok_or_else(|| {
-            Error::backend_config(
-                BACKEND,
-                "creds",
-                "missing; add `creds: {type: api_key, api_key: <your Vast.ai API key>}`",
-            )
-        })?;
-        if creds.api_key().is_empty() {
-            return Err(Error::backend_config(
-                BACKEND,
-                "creds.api_key",
-                "is empty; paste an API key from the Vast.ai console (Account → API Keys)",
-            ));
-        }
         Ok(Self {
             creds,
             community_cloud: parsed.community_cloud.unwrap_or(true),

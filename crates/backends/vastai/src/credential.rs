@@ -2,34 +2,17 @@
 //!
 //! dstack lets `type` default to `api_key`, so a `creds` block without it is accepted too.
 
-use regionkit_core::Secret;
-use serde::Deserialize;
+use regionkit_core::{ApiKeyCredentials, CredsHelp};
 
-/// The kinds of credentials Vast.ai accepts; an API key is the only one.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CredentialKind {
-    /// An API key from the Vast.ai console, sent as `Authorization: Bearer`.
-    #[default]
-    ApiKey,
-}
+use crate::BACKEND;
 
-/// How regionkit authenticates to Vast.ai. `Debug` shows the key as `***`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VastCredentials {
-    #[serde(rename = "type", default)]
-    kind: CredentialKind,
-    api_key: Secret,
-}
+/// How regionkit authenticates to Vast.ai: an API key from the Vast.ai console, sent as
+/// `Authorization: Bearer`. `Debug` shows the key as `***`.
+pub type VastCredentials = ApiKeyCredentials;
 
-impl VastCredentials {
-    pub fn kind(&self) -> CredentialKind {
-        self.kind
-    }
-
-    pub fn api_key(&self) -> &Secret {
-        &self.api_key
-    }
-}
+/// What a section without a usable Vast.ai key is told.
+pub const CREDS_HELP: CredsHelp = CredsHelp {
+    backend: BACKEND,
+    shape: "{type: api_key, api_key: <your Vast.ai API key>}",
+    source: "paste an API key from the Vast.ai console (Account → API Keys)",
+};
