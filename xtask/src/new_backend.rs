@@ -197,7 +197,8 @@ The facade feature `{name}`, its link line and its docs row are generated. What 
 replace the SAMPLE API with the provider's; `grep -rn SAMPLE {dir} {REGIONS_DIR}/{name}.toml`
 lists every place.
   1. {REGIONS_DIR}/{name}.toml
-     display_name, api, config_keys, credential_shapes, and [known] with the provider's region
+     display_name, api, config_keys, orchestrator_keys (the orchestrator's keys for this backend,
+     accepted and not read), credential_shapes, and [known] with the provider's region
      ids, its source and as_of; [pinned] or [defaults] only with a stated reason. Then run
      `cargo xtask codegen` (src/generated.rs is never edited by hand).
   2. {dir}/src/config.rs

@@ -706,3 +706,27 @@ async fn a_near_miss_of_regions_in_the_run_config_is_warned_about() {
         stderr(&output)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dstack_config_with_dstacks_own_aws_keys_loads_unchanged() {
+    std::hint::black_box(regionkit::descriptors());
+    let emulator = Emulator::new().only(["aws"]).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // As dstack's server config reference writes an AWS backend, keys regionkit does not read
+    // (`public_ips`, `iam_instance_profile`, `tags`) included.
+    let yaml = format!(
+        "projects:\n- name: main\n  backends:\n  - type: aws\n    creds:\n      type: access_key\n      access_key: {}\n      secret_key: {}\n    regions: [us-east-1, eu-west-1]\n    public_ips: false\n    iam_instance_profile: dstack-instance\n    tags:\n      team: ml\n    endpoint: {}\n",
+        regionkit::aws::emulator::EMULATOR_ACCESS_KEY,
+        regionkit::aws::emulator::EMULATOR_SECRET_KEY,
+        emulator.endpoint("aws")
+    );
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, yaml).unwrap();
+    let output = regionkit(
+        &["regions", "--config", path(&config), "--format", "json"],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(kept(&json(&output)), ["us-east-1", "eu-west-1"]);
+}

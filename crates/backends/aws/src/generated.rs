@@ -8,7 +8,12 @@ pub const DISPLAY_NAME: &str = "Amazon Web Services";
 pub const ALIASES: &[&str] = &[];
 pub const API: &str = "EC2 DescribeRegions (AllRegions=true, opt-in status), SigV4";
 pub const CONFIG_KEYS: &[&str] = &["creds", "vpc_name", "vpc_ids", "default_vpcs", "os_images"];
-pub const ORCHESTRATOR_KEYS: &[&str] = &[];
+pub const ORCHESTRATOR_KEYS: &[&str] = &[
+    "public_ips",
+    "iam_instance_profile",
+    "security_group_id",
+    "tags",
+];
 pub const CREDENTIAL_SHAPES: &[&str] = &["access_key", "default"];
 
 pub const KNOWN: CuratedList = CuratedList::new(

@@ -8,7 +8,11 @@ pub const DISPLAY_NAME: &str = "Oracle Cloud Infrastructure";
 pub const ALIASES: &[&str] = &[];
 pub const API: &str = "Identity GET /20160918/regions + GET /20160918/tenancies/{tenancyId}/regionSubscriptions (signed, Signature version 1)";
 pub const CONFIG_KEYS: &[&str] = &["creds"];
-pub const ORCHESTRATOR_KEYS: &[&str] = &[];
+pub const ORCHESTRATOR_KEYS: &[&str] = &[
+    "compartment_id",
+    "network_security_group_id",
+    "experimental_instance_types",
+];
 pub const CREDENTIAL_SHAPES: &[&str] = &["client", "default"];
 
 pub const KNOWN: CuratedList = CuratedList::new(
