@@ -4,17 +4,19 @@
 //! region a provider opens tomorrow works without a release.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-/// A provider's region identifier, kept exactly as the provider spells it.
+/// A provider's region identifier, kept exactly as the provider spells it. Shared, so that
+/// resolutions and exclusions copy a pointer, not the text.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct RegionId(String);
+pub struct RegionId(Arc<str>);
 
 impl RegionId {
     pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
+        Self(Arc::from(id.into()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -47,7 +49,7 @@ impl From<&str> for RegionId {
 
 impl From<String> for RegionId {
     fn from(id: String) -> Self {
-        Self(id)
+        Self(Arc::from(id))
     }
 }
 

@@ -285,13 +285,14 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
         .transpose()?;
     let universe = || regions.iter().chain(extra.iter());
 
+    let needs_region_config = settings.region_configs.iter().any(|c| c.required);
     let pinned = policy.pinned.filter(|_| settings.pin_lifted.is_none());
     let defaults = policy
         .defaults
         .filter(|_| backend_sel.is_none() && run_sel.is_none());
 
-    let mut kept: Vec<(usize, &Region)> = Vec::new();
-    let mut excluded = Vec::new();
+    let mut kept: Vec<(usize, &Region)> = Vec::with_capacity(regions.len());
+    let mut excluded = Vec::with_capacity(regions.len());
     // The reason of each region by index, for the explicit names checked below.
     let mut reasons: Vec<Option<ExclusionReason>> = Vec::with_capacity(regions.len());
     for (index, region) in universe().enumerate() {
@@ -304,7 +305,7 @@ pub fn resolve(input: ResolveInput<'_>) -> Result<Resolution> {
             _ if defaults.is_some_and(|d| !d.contains(region.id.as_str())) => {
                 Some(ExclusionReason::NotInDefaults)
             }
-            _ if !settings.missing_for(&region.id).is_empty() => {
+            _ if needs_region_config && !settings.missing_for(&region.id).is_empty() => {
                 Some(ExclusionReason::MissingRegionConfig)
             }
             _ if backend_sel.as_ref().is_some_and(|s| !s.contains(index)) => {

@@ -33,3 +33,8 @@ pub fn registry() -> Result<Registry> {
     std::hint::black_box(descriptors());
     Registry::linked()
 }
+
+/// The README's examples, compiled as doc tests so they stay true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;
