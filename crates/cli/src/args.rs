@@ -89,9 +89,14 @@ pub struct ResolveArgs {
     /// Ask every provider again instead of using cached answers.
     #[arg(long, conflicts_with = "offline")]
     pub refresh: bool,
-    /// Seconds for the whole resolve; a slower backend gets its fallback or an error.
+    /// Seconds for the whole resolve (1 to 3600); a slower backend gets its fallback or an
+    /// error.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub deadline: u64,
+    /// A snapshot older than this (e.g. `7d`, `36h`) is still shown, but exits 3 like the
+    /// builtin table: too old to say what the account may use now.
+    #[arg(long, default_value = "7d", value_name = "AGE", value_parser = humantime::parse_duration)]
+    pub max_snapshot_age: std::time::Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -17,9 +17,49 @@ use tracing_subscriber::EnvFilter;
 
 use crate::args::{Cli, Command, Format, ResolveArgs};
 
-/// Exit codes of the contract (DESIGN §5).
+/// Exit codes of the contract (DESIGN §5), and 1 when the output itself cannot be written.
+const EXIT_OUTPUT: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_BACKEND_FAILED: u8 = 3;
+
+/// A snapshot older than this is still shown, but exits like the builtin table.
+const DEFAULT_MAX_SNAPSHOT_AGE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Write the command's output to stdout and end with `code`. A reader that went away (a
+/// closed pipe, as under `| head`) ends the program quietly with the same code; any other
+/// write failure (a full disk) is reported on stderr with exit 1.
+fn emit(text: &str, code: ExitCode) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(e) => {
+            say(&format!("error: cannot write the output: {e}\n"));
+            ExitCode::from(EXIT_OUTPUT)
+        }
+    }
+}
+
+/// Write a message to stderr; when stderr itself is gone there is no one left to tell.
+fn say(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
+}
+
+/// `--deadline` in seconds: at least one, at most an hour.
+fn deadline(seconds: u64) -> Result<Duration, Error> {
+    if seconds == 0 {
+        return Err(usage_error(
+            "--deadline 0 leaves no time to ask any provider; give at least 1 second",
+        ));
+    }
+    let max = regionkit::engine::MAX_DEADLINE;
+    Ok(Duration::from_secs(seconds).min(max))
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -36,7 +76,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say(&format!("error: cannot start the async runtime: {e}\n"));
             return ExitCode::from(1);
         }
     };
@@ -67,15 +107,19 @@ async fn run(command: Command) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(failure) => {
-            match failure.format {
-                Format::Json => println!("{}", render::fatal_json(&failure.error)),
-                Format::Table => eprintln!("error: {}", failure.error),
-            }
-            ExitCode::from(if failure.error.is_usage() {
+            let code = ExitCode::from(if failure.error.is_usage() {
                 EXIT_USAGE
             } else {
                 EXIT_BACKEND_FAILED
-            })
+            });
+            match failure.format {
+                Format::Json => emit(&format!("{}\n", render::fatal_json(&failure.error)), code),
+                Format::Table => {
+                    let message = failure.error.to_string();
+                    say(&format!("error: {}\n", render::shown(&message, 2000)));
+                    code
+                }
+            }
         }
     }
 }
@@ -102,11 +146,11 @@ fn usage_error(message: impl Into<String>) -> Error {
 
 fn backends(format: Format) -> Result<ExitCode, Failure> {
     let registry = regionkit::registry().or_fail(format)?;
-    match format {
-        Format::Json => println!("{}", render::backends_json(&registry)),
-        Format::Table => print!("{}", render::backends_table(&registry)),
-    }
-    Ok(ExitCode::SUCCESS)
+    let text = match format {
+        Format::Json => format!("{}\n", render::backends_json(&registry)),
+        Format::Table => render::backends_table(&registry),
+    };
+    Ok(emit(&text, ExitCode::SUCCESS))
 }
 
 /// The kit the commands resolve with: link-time registry, default HTTP policy, and the
@@ -137,16 +181,15 @@ async fn regions(
         kit.resolve_sections(sections, &options),
     )
     .await;
-    match (format, explain) {
-        (Format::Json, _) => println!("{}", render::reports_json(&reports)),
-        (Format::Table, false) => print!("{}", render::reports_table(&reports)),
-        (Format::Table, true) => {
-            for report in &reports {
-                print!("{}", render::explain_table(report, kit.registry()));
-            }
-        }
-    }
-    Ok(exit_code(&reports))
+    let text = match (format, explain) {
+        (Format::Json, _) => format!("{}\n", render::reports_json(&reports)),
+        (Format::Table, false) => render::reports_table(&reports),
+        (Format::Table, true) => reports
+            .iter()
+            .map(|report| render::explain_table(report, kit.registry()))
+            .collect(),
+    };
+    Ok(emit(&text, exit_code(&reports, args.max_snapshot_age)))
 }
 
 /// The config sections to resolve: the config's (all, or the named backends), or with
@@ -211,13 +254,13 @@ fn options(args: &ResolveArgs) -> Result<ResolveOptions, Error> {
     let mut options = ResolveOptions::default()
         .with_offline(args.offline)
         .with_refresh(args.refresh)
-        .with_deadline(Duration::from_secs(args.deadline.max(1)));
+        .with_deadline(deadline(args.deadline)?);
     if !args.regions.is_empty() {
         options = options.with_run_regions("--region", args.regions.clone());
     } else if let Some(path) = &args.run {
         let run = RunConfig::from_file(path)?;
         for warning in &run.warnings {
-            eprintln!("warning: {warning}");
+            say(&format!("warning: {}\n", render::shown(warning, 2000)));
         }
         if let Some(regions) = run.regions {
             options = options.with_run_regions(format!("{}: regions", path.display()), regions);
@@ -230,16 +273,27 @@ fn options(args: &ResolveArgs) -> Result<ResolveOptions, Error> {
 /// 2 when the user must fix something; 3 when a backend failed with no usable fallback. A
 /// live failure answered only from the builtin table counts as failed: the table cannot tell
 /// which regions this account may use (its regions are still printed, labelled `builtin`).
-fn exit_code(reports: &[BackendReport]) -> ExitCode {
+///
+/// A snapshot older than `max_snapshot_age` that answered for a live failure is shown too,
+/// but counts as failed like the builtin table: it is too old to say what the account may
+/// use now.
+fn exit_code(reports: &[BackendReport], max_snapshot_age: Duration) -> ExitCode {
     let errors: Vec<&Error> = reports.iter().filter_map(|r| r.error.as_ref()).collect();
     let builtin_after_failure = reports.iter().any(|r| {
         r.resolution
             .as_ref()
             .is_some_and(|res| res.source == Source::Builtin && res.live_error.is_some())
     });
+    let stale_snapshot = reports.iter().any(|r| {
+        r.resolution.as_ref().is_some_and(|res| {
+            res.source == Source::Snapshot
+                && res.live_error.is_some()
+                && res.age() > max_snapshot_age
+        })
+    });
     if errors.iter().any(|e| e.is_usage()) {
         ExitCode::from(EXIT_USAGE)
-    } else if !errors.is_empty() || builtin_after_failure {
+    } else if !errors.is_empty() || builtin_after_failure || stale_snapshot {
         ExitCode::from(EXIT_BACKEND_FAILED)
     } else {
         ExitCode::SUCCESS
@@ -258,14 +312,13 @@ async fn with_progress<T>(
     let spinner = tokio::spawn(async move {
         const FRAMES: &[char] = &['|', '/', '-', '\\'];
         for frame in FRAMES.iter().cycle() {
-            eprint!("\r{frame} resolving {backends} backend(s)…");
-            let _ = std::io::stderr().flush();
+            say(&format!("\r{frame} resolving {backends} backend(s)…"));
             tokio::time::sleep(Duration::from_millis(120)).await;
         }
     });
     let result = work.await;
     spinner.abort();
-    eprint!("\r\x1b[2K");
+    say("\r\x1b[2K");
     result
 }
 
@@ -294,21 +347,24 @@ async fn emulate(
         error: usage_error(e.to_string()),
         format: Format::Table,
     })?;
-    println!("regionkit emulator listening on http://{}", handle.addr());
+    let mut text = format!("regionkit emulator listening on http://{}\n", handle.addr());
     for backend in handle.backends() {
-        println!("  {backend:<12} {}", handle.endpoint(backend));
+        text.push_str(&format!("  {backend:<12} {}\n", handle.endpoint(backend)));
     }
     if let Some(path) = &write_config {
         handle.write_config(path).map_err(|e| Failure {
             error: usage_error(e.to_string()),
             format: Format::Table,
         })?;
-        println!("config written to {}", path.display());
+        text.push_str(&format!("config written to {}\n", path.display()));
     }
-    println!("control: GET /_emulator/requests, POST|DELETE /_emulator/faults; Ctrl-C stops");
-    let _ = std::io::stdout().flush();
+    text.push_str(
+        "control: GET /_emulator/requests, POST|DELETE /_emulator/faults; Ctrl-C stops\n",
+    );
+    // The emulator serves on whether or not anyone reads what it printed.
+    let _ = emit(&text, ExitCode::SUCCESS);
     if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("error: cannot wait for Ctrl-C: {e}");
+        say(&format!("error: cannot wait for Ctrl-C: {e}\n"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -332,17 +388,14 @@ async fn demo(format: Format) -> Result<ExitCode, Failure> {
         kit.resolve_all(&config, &ResolveOptions::default()),
     )
     .await;
-    match format {
-        Format::Json => println!("{}", render::reports_json(&reports)),
-        Format::Table => {
-            println!(
-                "regionkit demo: {} backend(s) resolved live against the bundled emulator at http://{}\n",
-                reports.len(),
-                handle.addr()
-            );
-            print!("{}", render::reports_table(&reports));
-            println!("\nNext: `regionkit emulate --write-config regionkit.yml`, then `regionkit explain lambda --config regionkit.yml`.");
-        }
-    }
-    Ok(exit_code(&reports))
+    let text = match format {
+        Format::Json => format!("{}\n", render::reports_json(&reports)),
+        Format::Table => format!(
+            "regionkit demo: {} backend(s) resolved live against the bundled emulator at http://{}\n\n{}\nNext: `regionkit emulate --write-config regionkit.yml`, then `regionkit explain lambda --config regionkit.yml`.\n",
+            reports.len(),
+            handle.addr(),
+            render::reports_table(&reports)
+        ),
+    };
+    Ok(emit(&text, exit_code(&reports, DEFAULT_MAX_SNAPSHOT_AGE)))
 }

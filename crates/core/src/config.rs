@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
 use crate::error::{ConfigLocation, Error, Result};
+use crate::files;
 use crate::resolve::Restriction;
 
 /// One backend's section of the config, read once: the shared keys, the restriction compiled
@@ -104,7 +105,11 @@ impl BackendConfig {
             .map_err(|e| {
                 Error::config(
                     location.clone(),
-                    format!("`{path}.{}`: {}", e.path(), e.inner()),
+                    format!(
+                        "`{path}.{}`: {}",
+                        e.path(),
+                        without_values(&e.inner().to_string())
+                    ),
                 )
             })?;
         Ok(Self::assemble(shared, section, file))
@@ -176,7 +181,8 @@ impl BackendConfig {
     pub fn parse<T: DeserializeOwned>(&self, backend: &str) -> Result<T> {
         serde_path_to_error::deserialize(&self.0.section).map_err(|e| {
             let field = e.path().to_string();
-            let error = Error::backend_config(backend, &field, e.into_inner());
+            let error =
+                Error::backend_config(backend, &field, without_values(&e.into_inner().to_string()));
             match &self.0.file {
                 Some(file) => error.in_file(file),
                 None => error,
@@ -209,6 +215,39 @@ impl SectionFingerprint {
     }
 }
 
+/// A deserialization message without the value it quotes: `invalid type: string "sk-…",
+/// expected a mapping` becomes `invalid type: string, expected a mapping`. The value may be a
+/// credential written in the wrong place; the field path already says where to look.
+fn without_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        let Some(rest) = message.strip_prefix(prefix) else {
+            continue;
+        };
+        let (what, expected) = match rest.find(", expected") {
+            Some(at) => rest.split_at(at),
+            None => (rest, ""),
+        };
+        // The kind of value is its first word (`string`, `integer`, `map`); the rest is it.
+        let kind = what.split([' ', '`', '"']).next().unwrap_or("value");
+        return format!("{prefix}{kind}{expected}");
+    }
+    message.to_owned()
+}
+
+/// A URL as an error may show it: without a user or password, or not at all when it cannot
+/// be read and may hold one.
+fn shown_url(raw: &str) -> String {
+    match url::Url::parse(raw.trim()) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) if raw.contains('@') => "(hidden: it may hold credentials)".to_owned(),
+        Err(_) => raw.chars().take(200).collect(),
+    }
+}
+
 /// A validated base URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint(url::Url);
@@ -216,7 +255,11 @@ pub struct Endpoint(url::Url);
 impl Endpoint {
     pub fn parse(backend: &str, raw: &str, allow_http: bool) -> Result<Self> {
         let url = url::Url::parse(raw.trim()).map_err(|e| {
-            Error::backend_config(backend, "endpoint", format!("`{raw}` is not a URL: {e}"))
+            Error::backend_config(
+                backend,
+                "endpoint",
+                format!("`{}` is not a URL: {e}", shown_url(raw)),
+            )
         })?;
         match url.scheme() {
             "https" => {}
@@ -226,8 +269,9 @@ impl Endpoint {
                     backend,
                     "endpoint",
                     format!(
-                    "`{raw}` is plain http and not loopback; use https, or set `allow_http: true`"
-                ),
+                        "`{}` is plain http and not loopback; use https, or set `allow_http: true`",
+                        shown_url(raw)
+                    ),
                 ))
             }
             other => {
@@ -284,15 +328,7 @@ pub struct Config {
 
 impl Config {
     pub fn from_file(path: &Path, project: Option<&str>) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::config(
-                ConfigLocation {
-                    file: Some(path.to_path_buf()),
-                    ..ConfigLocation::default()
-                },
-                format!("cannot read the config: {e}"),
-            )
-        })?;
+        let text = read_config_file(path, "config")?;
         Self::from_yaml(&text, Some(path), project)
     }
 
@@ -309,6 +345,12 @@ impl Config {
                 "expected a mapping with `backends` or `projects`",
             ));
         };
+        if top.contains_key("projects") && top.contains_key("backends") {
+            return Err(Error::config(
+                location,
+                "both `backends` (native shape) and `projects` (dstack's config.yml) are set; keep one: move the backends into a project, or drop `projects`",
+            ));
+        }
         let (backends, prefix) = if let Some(projects) = top.get("projects") {
             select_project(projects, project, &location)?
         } else if let Some(backends) = top.get("backends") {
@@ -378,8 +420,71 @@ fn select_project(
     Ok((backends, format!("projects[{index}].backends")))
 }
 
+/// Deepest nesting of flow collections (`{`, `[`) a config may have; real ones stay under ten.
+const MAX_NESTING: usize = 64;
+
 fn parse_document(text: &str, file: Option<&Path>) -> Result<Value> {
+    check_nesting(text, file)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))
+}
+
+/// Refuse a document nested deeper than [`MAX_NESTING`] before parsing it, so a hostile one
+/// fails at once instead of after the parser has worked through it. Quoted text and comments
+/// are skipped; block nesting is bounded by the file size cap.
+fn check_nesting(text: &str, file: Option<&Path>) -> Result<()> {
+    let (mut depth, mut line, mut quote, mut comment) = (0usize, 1usize, None, false);
+    let mut previous = '\n';
+    for c in text.chars() {
+        match (quote, c) {
+            (_, '\n') => {
+                line += 1;
+                comment = false;
+            }
+            _ if comment => {}
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            // A quote opens a quoted scalar only where a scalar can start (`it's` does not).
+            (None, '"' | '\'')
+                if previous.is_whitespace() || matches!(previous, ':' | ',' | '[' | '{' | '-') =>
+            {
+                quote = Some(c)
+            }
+            (None, '#') if previous.is_whitespace() => comment = true,
+            (None, '{' | '[') => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Error::config(
+                        ConfigLocation {
+                            file: file.map(Path::to_path_buf),
+                            line: Some(line),
+                            column: None,
+                        },
+                        format!(
+                            "nested deeper than {MAX_NESTING} levels; a config is never that deep"
+                        ),
+                    ));
+                }
+            }
+            (None, '}' | ']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = c;
+    }
+    Ok(())
+}
+
+/// Read a config or run config: a regular file of at most [`files::MAX_CONFIG_BYTES`].
+fn read_config_file(path: &Path, what: &str) -> Result<String> {
+    files::read_text_capped(path, files::MAX_CONFIG_BYTES).map_err(|e| {
+        Error::config(
+            ConfigLocation {
+                file: Some(path.to_path_buf()),
+                ..ConfigLocation::default()
+            },
+            format!("cannot read the {what}: {e}"),
+        )
+    })
 }
 
 fn yaml_error(e: &serde_yaml::Error, file: Option<&Path>) -> Error {
@@ -403,15 +508,7 @@ pub struct RunConfig {
 
 impl RunConfig {
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::config(
-                ConfigLocation {
-                    file: Some(path.to_path_buf()),
-                    ..ConfigLocation::default()
-                },
-                format!("cannot read the run config: {e}"),
-            )
-        })?;
+        let text = read_config_file(path, "run config")?;
         Self::from_yaml(&text, Some(path))
     }
 
@@ -424,7 +521,7 @@ impl RunConfig {
         if text.trim().is_empty() {
             return Ok(Self::default());
         }
-        let document: Value = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, file))?;
+        let document = parse_document(text, file)?;
         let warnings = match &document {
             Value::Mapping(top) => top
                 .keys()
@@ -487,6 +584,93 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("main, other"), "{err}");
+    }
+
+    #[test]
+    fn a_deep_nest_fails_at_once_naming_the_line() {
+        let text = format!("backends: {}", "{a: ".repeat(100_000));
+        let started = std::time::Instant::now();
+        let err = Config::from_yaml(&text, Some(Path::new("deep.yml")), None).unwrap_err();
+        assert!(err.to_string().contains("nested deeper than 64"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Brackets inside quotes and comments do not count; an apostrophe in a word opens no quote.
+        let fine = format!(
+            "# {}\nbackends:\n  - type: lambda # it's {}\n    regions: [\"{}\"]\n",
+            "[".repeat(200),
+            "{".repeat(200),
+            "[".repeat(200)
+        );
+        assert!(Config::from_yaml(&fine, None, None).is_ok());
+    }
+
+    #[test]
+    fn a_credential_in_the_wrong_place_is_never_quoted_back() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Creds {
+            client_secret: String,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Section {
+            creds: Creds,
+        }
+        for yaml in [
+            "backends:\n  - type: verda\n    creds: \"sk-canary-1234567890\"\n",
+            "backends:\n  - type: verda\n    creds: {client_secret: 987654321012}\n",
+        ] {
+            let section = Config::from_yaml(yaml, None, None)
+                .unwrap()
+                .backends
+                .remove(0);
+            let err = section.parse::<Section>("verda").unwrap_err().to_string();
+            assert!(
+                !err.contains("canary") && !err.contains("987654321012"),
+                "{err}"
+            );
+            assert!(err.contains("creds"), "{err}");
+        }
+        assert_eq!(
+            without_values("invalid type: string \"secret\", expected a mapping"),
+            "invalid type: string, expected a mapping"
+        );
+        assert_eq!(
+            without_values("unknown field `apikey`, expected `api_key`"),
+            "unknown field `apikey`, expected `api_key`"
+        );
+    }
+
+    #[test]
+    fn an_endpoint_with_a_password_is_never_printed_whole() {
+        for raw in [
+            "http://user:hunter2-canary@example.com/v1",
+            "ftp://user:hunter2-canary@example.com",
+            "not a url user:hunter2-canary@",
+        ] {
+            let err = Endpoint::parse("lambda", raw, false)
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains("hunter2-canary"), "{err}");
+            assert!(err.contains("endpoint"), "{err}");
+        }
+    }
+
+    #[test]
+    fn both_shapes_at_once_is_a_config_error() {
+        let err = Config::from_yaml(
+            "backends: [{type: lambda}]\nprojects: [{name: main, backends: []}]\n",
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(err.is_usage());
+        assert!(err.to_string().contains("keep one"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let config = Config::from_yaml("\u{feff}backends: [{type: lambda}]\n", None, None).unwrap();
+        assert_eq!(config.backends.len(), 1);
     }
 
     #[test]

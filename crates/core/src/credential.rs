@@ -39,6 +39,22 @@ impl CredsHelp {
     fn empty(&self, field: &str) -> Error {
         Error::backend_config(self.backend, field, format!("is empty; {}", self.source))
     }
+
+    /// A credential that must travel in a header is blank, or holds a line break or another
+    /// control character: the error names the field, never the value.
+    pub fn check_single_line(&self, field: &str, secret: &Secret) -> Result<()> {
+        if secret.is_empty() {
+            return Err(self.empty(field));
+        }
+        if !secret.is_single_line() {
+            return Err(Error::backend_config(
+                self.backend,
+                field,
+                "contains a line break or another control character; paste the value again without it",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The only key of the section this module reads.
@@ -88,9 +104,7 @@ impl ApiKeyCredentials {
     /// The section's `creds`, present and with a key that is not blank.
     pub fn from_section(section: &BackendConfig, help: &CredsHelp) -> Result<Self> {
         let creds: Self = required_creds(section, help)?;
-        if creds.api_key.is_empty() {
-            return Err(help.empty("creds.api_key"));
-        }
+        help.check_single_line("creds.api_key", &creds.api_key)?;
         Ok(creds)
     }
 
@@ -137,6 +151,17 @@ mod tests {
             assert_eq!(creds.api_key().expose(), "k-1");
             assert_eq!(creds.kind(), CredentialType::ApiKey);
         }
+    }
+
+    #[test]
+    fn a_key_with_a_line_break_is_a_config_error_without_the_key() {
+        let message =
+            error("backends: [{type: acme, creds: {api_key: \"k-canary\\r\\nX-Injected: 1\"}}]");
+        assert!(
+            message.contains("creds.api_key") && message.contains("line break"),
+            "{message}"
+        );
+        assert!(!message.contains("k-canary"), "{message}");
     }
 
     #[test]

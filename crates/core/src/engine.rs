@@ -71,11 +71,23 @@ impl ResolveOptions {
         self
     }
 
+    /// Time for the whole resolve, at most [`MAX_DEADLINE`].
     pub fn with_deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
+        self.deadline = deadline.min(MAX_DEADLINE);
         self
     }
+
+    /// The deadline of a resolve starting now. Whatever the options hold, the sum never
+    /// overflows the clock.
+    fn deadline_from_now(&self) -> Instant {
+        let now = Instant::now();
+        now.checked_add(self.deadline.min(MAX_DEADLINE))
+            .unwrap_or(now)
+    }
 }
+
+/// The longest a resolve may be given: an hour is far beyond any provider's answer.
+pub const MAX_DEADLINE: Duration = Duration::from_secs(60 * 60);
 
 /// The outcome for one backend of the config. Cheap to clone: the resolution is shared.
 #[derive(Clone, Debug)]
@@ -256,7 +268,7 @@ impl RegionKit {
             return reports.into_iter().flatten().collect();
         }
         // Real work to overlap: each section that missed resolves as its own task.
-        let deadline = Instant::now() + options.deadline;
+        let deadline = options.deadline_from_now();
         let mut tasks = JoinSet::new();
         for (index, section) in sections.iter().enumerate() {
             if reports[index].is_some() {
@@ -485,13 +497,15 @@ impl RegionKit {
             |region: &Region| (account.key.clone(), region.id.as_str().to_ascii_lowercase());
         let mut known: HashMap<String, Refined> = HashMap::new();
         let mut todo = Vec::new();
-        let mut fresh_until = Some(Instant::now() + ttl);
+        let mut fresh_until = Instant::now().checked_add(ttl);
         {
             let cache = self.refinements.lock().unwrap_or_else(|p| p.into_inner());
             for region in &resolution.regions {
                 match cache.get(&key_of(region)) {
                     Some((at, refined)) if !options.refresh && at.elapsed() < ttl => {
-                        fresh_until = fresh_until.map(|until| until.min(*at + ttl));
+                        fresh_until = fresh_until
+                            .zip(at.checked_add(ttl))
+                            .map(|(until, this)| until.min(this));
                         known.insert(region.id.as_str().to_owned(), refined.clone());
                     }
                     _ => todo.push(region.clone()),
@@ -561,7 +575,7 @@ impl RegionKit {
                 Lookup::Stale { value, revalidate } => {
                     if revalidate {
                         // The refresh runs on by itself; its result lands in the cache.
-                        let refresh_by = Instant::now() + options.deadline;
+                        let refresh_by = options.deadline_from_now();
                         drop(self.flight(descriptor, provider, account, &policy, refresh_by));
                     }
                     return Ok(Discovered::cached(value, Vec::new(), None, None));
@@ -621,9 +635,19 @@ impl RegionKit {
                     ))
                 }
             };
-            let regions = dedup_regions(non_empty(descriptor.id, regions)?);
+            let regions = dedup_regions(non_empty(descriptor.id, usable_ids(&ctx, regions))?);
             let warnings = ctx.warnings();
-            if let Some(store) = snapshots {
+            // An answer with no usable region never replaces the last-known-good one.
+            let usable = regions
+                .iter()
+                .any(|r| matches!(r.status, RegionStatus::Available | RegionStatus::Limited));
+            if !usable {
+                tracing::warn!(
+                    backend = descriptor.id,
+                    "no usable region in the answer; the snapshot is left as it was"
+                );
+            }
+            if let Some(store) = snapshots.filter(|_| usable) {
                 let snapshot = Snapshot::new(&key, SystemTime::now(), regions.clone());
                 let saved = tokio::task::spawn_blocking(move || store.save(&snapshot)).await;
                 match saved {
@@ -819,6 +843,39 @@ struct Account {
     bare: bool,
 }
 
+/// Region ids as a provider sent them, made fit to show and match: trimmed; empty, blank
+/// or control-character ids dropped, with a warning that says how many.
+fn usable_ids(ctx: &DiscoveryContext, regions: Vec<Region>) -> Vec<Region> {
+    let (kept, dropped) = clean_region_ids(regions);
+    if dropped > 0 {
+        ctx.warn(format!(
+            "{dropped} region(s) with an empty id or control characters in it were left out"
+        ));
+    }
+    kept
+}
+
+/// See [`usable_ids`]; also used for regions read back from a snapshot.
+fn clean_region_ids(regions: Vec<Region>) -> (Vec<Region>, usize) {
+    let total = regions.len();
+    let kept: Vec<Region> = regions
+        .into_iter()
+        .filter_map(|mut region| {
+            let id = region.id.as_str();
+            let trimmed = id.trim();
+            if trimmed.is_empty() || trimmed.chars().any(char::is_control) {
+                return None;
+            }
+            if trimmed.len() != id.len() {
+                region.id = trimmed.into();
+            }
+            Some(region)
+        })
+        .collect();
+    let dropped = total - kept.len();
+    (kept, dropped)
+}
+
 /// An empty region list from a provider is a broken answer, never "no regions".
 fn non_empty(backend: &str, regions: Vec<Region>) -> Result<Vec<Region>, ProviderError> {
     if regions.is_empty() {
@@ -890,11 +947,17 @@ impl Discovered {
 
     fn snapshot(
         snapshot: Snapshot,
-        warnings: Vec<String>,
+        mut warnings: Vec<String>,
         live_error: Option<ProviderError>,
     ) -> Self {
+        let (regions, dropped) = clean_region_ids(snapshot.regions);
+        if dropped > 0 {
+            warnings.push(format!(
+                "{dropped} region(s) of the snapshot with an empty id or control characters in it were left out"
+            ));
+        }
         Self {
-            regions: Arc::new(dedup_regions(snapshot.regions)),
+            regions: Arc::new(dedup_regions(regions)),
             source: Source::Snapshot,
             fetched_at: snapshot.fetched_at,
             warnings,

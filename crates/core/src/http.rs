@@ -102,7 +102,7 @@ impl HttpClient {
     pub fn client_builder(policy: &HttpPolicy) -> reqwest::ClientBuilder {
         reqwest::Client::builder()
             .connect_timeout(policy.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(policy.max_redirects))
+            .redirect(same_origin_redirects(policy.max_redirects))
             .user_agent(concat!("regionkit/", env!("CARGO_PKG_VERSION")))
     }
 
@@ -130,6 +130,27 @@ impl HttpClient {
     /// The request may come from any `reqwest::Client`, the backend's own included
     /// ([`HttpClient::client_builder`]): the retry rules are the same.
     pub async fn send(
+        &self,
+        backend: &str,
+        request: reqwest::RequestBuilder,
+        deadline: Instant,
+        classify: &(dyn Fn(&HttpResponse) -> ProviderError + Sync),
+    ) -> Result<HttpResponse, ProviderError> {
+        let secrets = secrets_of(&request);
+        self.send_unredacted(backend, request, deadline, classify)
+            .await
+            .map_err(|mut error| {
+                // A provider may echo what it was sent; what was a secret there stays one here.
+                for secret in &secrets {
+                    if error.message.contains(secret.as_str()) {
+                        error.message = error.message.replace(secret.as_str(), "***");
+                    }
+                }
+                error
+            })
+    }
+
+    async fn send_unredacted(
         &self,
         backend: &str,
         request: reqwest::RequestBuilder,
@@ -198,6 +219,72 @@ impl HttpClient {
     }
 }
 
+/// Redirects are followed only within the origin first asked (same scheme, host and port),
+/// at most `max` of them: a credential in a header or a body never follows a redirect to
+/// another origin, and a plain-http target elsewhere is never reached.
+fn same_origin_redirects(max: usize) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.stop();
+        };
+        if attempt.previous().len() > max {
+            return attempt.error(format!("more than {max} redirects"));
+        }
+        let next = attempt.url();
+        let same = next.scheme() == first.scheme()
+            && next.host_str() == first.host_str()
+            && next.port_or_known_default() == first.port_or_known_default();
+        if same {
+            attempt.follow()
+        } else {
+            let to = format!(
+                "{}://{}",
+                next.scheme(),
+                next.host_str().unwrap_or("(no host)")
+            );
+            attempt.error(format!(
+                "a redirect to another origin ({to}) was refused: credentials are sent only to the endpoint configured"
+            ))
+        }
+    })
+}
+
+/// Values in a request that are secrets: the credential of the `Authorization` header and
+/// of any header named like a key or token, and string fields of a JSON body named like a
+/// secret. Short values are left alone: redacting them would garble ordinary text.
+fn secrets_of(request: &reqwest::RequestBuilder) -> Vec<String> {
+    const SECRET_WORDS: [&str; 5] = ["secret", "password", "token", "key", "auth"];
+    let Some(built) = request.try_clone().and_then(|r| r.build().ok()) else {
+        return Vec::new();
+    };
+    let secret_name = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        SECRET_WORDS.iter().any(|w| name.contains(w))
+    };
+    let mut secrets = Vec::new();
+    for (name, value) in built.headers() {
+        if !secret_name(name.as_str()) {
+            continue;
+        }
+        if let Ok(value) = value.to_str() {
+            // `Bearer abc`: the credential is the last word.
+            let credential = value.rsplit(' ').next().unwrap_or(value);
+            secrets.push(credential.trim_end_matches(',').to_owned());
+        }
+    }
+    if let Some(body) = built.body().and_then(reqwest::Body::as_bytes) {
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(body) {
+            for (name, value) in fields {
+                if let (true, serde_json::Value::String(value)) = (secret_name(&name), value) {
+                    secrets.push(value);
+                }
+            }
+        }
+    }
+    secrets.retain(|s| s.len() >= 8);
+    secrets
+}
+
 fn too_large(backend: &str, cap: usize) -> ProviderError {
     ProviderError::bad_response(
         backend,
@@ -212,7 +299,7 @@ fn transport_error(backend: &str, error: reqwest::Error) -> ProviderError {
     } else if error.is_connect() {
         "cannot connect to the API"
     } else if error.is_redirect() {
-        "too many redirects"
+        "a redirect was not followed"
     } else if error.is_body() || error.is_decode() {
         "the response body was cut off"
     } else {
@@ -387,6 +474,107 @@ mod tests {
             3,
             "two 503s retried, then success"
         );
+    }
+
+    /// A loopback server answering every request with `status`, `location` and `body`,
+    /// counting the requests.
+    async fn server(
+        status: u16,
+        location: Option<String>,
+        body: &'static str,
+    ) -> (
+        std::net::SocketAddr,
+        std::sync::Arc<std::sync::atomic::AtomicU32>,
+    ) {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let hits = std::sync::Arc::new(AtomicU32::new(0));
+        let counted = hits.clone();
+        let app = axum::Router::new().fallback(move || {
+            let counted = counted.clone();
+            let location = location.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let mut response = axum::response::Response::new(axum::body::Body::from(body));
+                *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+                if let Some(location) = location {
+                    response
+                        .headers_mut()
+                        .insert("location", location.parse().unwrap());
+                }
+                response
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (addr, hits)
+    }
+
+    fn classify_by_status(r: &HttpResponse) -> ProviderError {
+        ProviderError::from_status("verda", r.status, r.snippet())
+    }
+
+    #[tokio::test]
+    async fn a_redirect_to_another_origin_is_refused_and_nothing_reaches_it() {
+        let (elsewhere, reached) = server(200, None, "{}").await;
+        let (first, _) = server(307, Some(format!("http://{elsewhere}/oauth2/token")), "").await;
+        let http = HttpClient::new(HttpPolicy::default()).unwrap();
+        let request = http
+            .client()
+            .post(format!("http://{first}/oauth2/token"))
+            .body(r#"{"client_secret": "very-secret-value"}"#);
+        let error = http
+            .send(
+                "verda",
+                request,
+                Instant::now() + Duration::from_secs(5),
+                &classify_by_status,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind, ProviderErrorKind::BadResponse);
+        assert!(
+            error.message.contains("another origin"),
+            "{}",
+            error.message
+        );
+        assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_secret_the_provider_echoes_is_redacted_from_the_error() {
+        let (addr, _) = server(
+            400,
+            None,
+            r#"{"error": "bad key sk-live-0123456789abcdef and client secret very-secret-value"}"#,
+        )
+        .await;
+        let http = HttpClient::new(HttpPolicy::default()).unwrap();
+        let request = http
+            .client()
+            .post(format!("http://{addr}/"))
+            .bearer_auth("sk-live-0123456789abcdef")
+            .body(r#"{"client_secret": "very-secret-value", "grant_type": "client_credentials"}"#);
+        let error = http
+            .send(
+                "verda",
+                request,
+                Instant::now() + Duration::from_secs(5),
+                &classify_by_status,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            !error.message.contains("sk-live-0123456789abcdef"),
+            "{}",
+            error.message
+        );
+        assert!(
+            !error.message.contains("very-secret-value"),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("***"), "{}", error.message);
     }
 
     #[test]

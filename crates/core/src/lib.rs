@@ -14,6 +14,7 @@ pub mod config;
 pub mod credential;
 pub mod engine;
 pub mod error;
+pub mod files;
 pub mod geo;
 pub mod grpc;
 pub mod http;

@@ -248,6 +248,11 @@ impl Resolution {
         })
     }
 
+    /// How long ago the provider gave these regions (zero for a time in the future).
+    pub fn age(&self) -> std::time::Duration {
+        self.fetched_at.elapsed().unwrap_or_default()
+    }
+
     /// The reason a region is out, if it is.
     pub fn exclusion_of(&self, id: &str) -> Option<ExclusionReason> {
         self.excluded

@@ -18,6 +18,12 @@ impl Secret {
         &self.0
     }
 
+    /// Whether the value can travel in a header or a form field as it is: no line breaks or
+    /// other control characters (a key pasted with its newline would corrupt the request).
+    pub fn is_single_line(&self) -> bool {
+        !self.0.chars().any(char::is_control)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.trim().is_empty()
     }

@@ -10,7 +10,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
@@ -150,36 +150,35 @@ impl FileSnapshotStore {
     }
 
     fn read(&self, path: &Path) -> Result<Option<Snapshot>, SnapshotError> {
-        let mut file = match File::open(path) {
-            Ok(file) => file,
+        // Only a regular file of bounded size is read: a FIFO or device planted in the
+        // directory never blocks or floods the reader.
+        let bytes = match crate::files::read_capped(path, MAX_SNAPSHOT_BYTES) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                return Err(SnapshotError::invalid(path, e.to_string()))
+            }
             Err(e) => return Err(SnapshotError::io(path, e)),
         };
-        let mut bytes = Vec::new();
-        Read::by_ref(&mut file)
-            .take(MAX_SNAPSHOT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| SnapshotError::io(path, e))?;
-        if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
-            return Err(SnapshotError::invalid(
-                path,
-                format!("larger than {MAX_SNAPSHOT_BYTES} bytes"),
-            ));
-        }
         decode(&bytes)
             .map(Some)
             .map_err(|detail| SnapshotError::invalid(path, detail))
     }
 
-    /// Remove temp files that a writer killed mid-write left behind.
+    /// Remove temp files that a writer killed mid-write left behind: only files named as
+    /// [`FileSnapshotStore::save`] names them, only regular files, and never through a
+    /// symlinked directory.
     fn sweep_temp_files(dir: &Path) {
+        if fs::symlink_metadata(dir).map_or(true, |m| !m.is_dir()) {
+            return;
+        }
         let Ok(listing) = fs::read_dir(dir) else {
             return;
         };
         for item in listing.flatten() {
             let name = item.file_name();
             let name = name.to_string_lossy();
-            if !(name.starts_with('.') && name.ends_with(".tmp")) {
+            if !is_own_temp_name(&name) || !item.file_type().is_ok_and(|t| t.is_file()) {
                 continue;
             }
             let old = item
@@ -289,6 +288,24 @@ impl SnapshotStore for FileSnapshotStore {
         Self::sweep_temp_files(&dir);
         Ok(())
     }
+}
+
+/// Whether `name` is a temp file as `save` names it: `.{account}.{pid}-{16 hex digits}.tmp`.
+fn is_own_temp_name(name: &str) -> bool {
+    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some((front, random)) = stem.rsplit_once('-') else {
+        return false;
+    };
+    let Some((account, pid)) = front.rsplit_once('.') else {
+        return false;
+    };
+    !account.is_empty()
+        && !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && random.len() == 16
+        && random.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -608,20 +625,61 @@ mod tests {
         let store = FileSnapshotStore::new(dir.path());
         let backend_dir = dir.path().join("lambda");
         fs::create_dir_all(&backend_dir).unwrap();
-        let old = backend_dir.join(".acct1.1-00.tmp");
-        let fresh = backend_dir.join(".acct1.2-00.tmp");
-        fs::write(&old, b"{\"form").unwrap();
-        fs::write(&fresh, b"{\"form").unwrap();
+        let old = backend_dir.join(".acct1.1-00000000000000aa.tmp");
+        let fresh = backend_dir.join(".acct1.2-00000000000000bb.tmp");
+        // Old too, but not named as regionkit names its temp files: a user's own.
+        let users = backend_dir.join(".notes.tmp");
+        for path in [&old, &fresh, &users] {
+            fs::write(path, b"{\"form").unwrap();
+        }
         let long_ago = SystemTime::now() - Duration::from_secs(3600);
-        File::options()
-            .write(true)
-            .open(&old)
-            .unwrap()
-            .set_modified(long_ago)
-            .unwrap();
+        for path in [&old, &users] {
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(long_ago)
+                .unwrap();
+        }
         store.save(&snapshot("acct1", 0)).unwrap();
         assert!(!old.exists());
         assert!(fresh.exists());
+        assert!(
+            users.exists(),
+            "a file regionkit did not name is never removed"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn nothing_is_swept_through_a_symlinked_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let victim = elsewhere.path().join(".acct1.1-00000000000000aa.tmp");
+        fs::write(&victim, b"theirs").unwrap();
+        File::options()
+            .write(true)
+            .open(&victim)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(3600))
+            .unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("lambda")).unwrap();
+        FileSnapshotStore::sweep_temp_files(&dir.path().join("lambda"));
+        assert!(victim.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_place_of_a_snapshot_is_reported_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileSnapshotStore::new(dir.path());
+        let key = AccountKey::new("lambda", "acct1");
+        let path = store.path_of(&key);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&path).status();
+        assert!(made.is_ok_and(|s| s.success()));
+        let error = store.load(&key).unwrap_err();
+        assert!(error.to_string().contains("not a regular file"), "{error}");
     }
 
     #[test]

@@ -152,6 +152,8 @@ fn check_creds(creds: &AwsCredentials) -> Result<()> {
                 "is empty; use the secret access key shown when the access key was created",
             ));
         }
+        CREDS_HELP.check_single_line("creds.access_key", access_key)?;
+        CREDS_HELP.check_single_line("creds.secret_key", secret_key)?;
     }
     Ok(())
 }

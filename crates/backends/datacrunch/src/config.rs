@@ -33,6 +33,9 @@ impl DatacrunchConfig {
                 "is empty; paste the client secret of the Verda OAuth2 client",
             ));
         }
+        let client_id = regionkit_core::Secret::new(creds.client_id());
+        CREDS_HELP.check_single_line("creds.client_id", &client_id)?;
+        CREDS_HELP.check_single_line("creds.client_secret", creds.client_secret())?;
         Ok(Self {
             creds,
             endpoint: section.endpoint_or(BACKEND, DEFAULT_ENDPOINT)?,
