@@ -77,9 +77,11 @@ impl RegionProvider for CudoProvider {
         for machine in &machine_types {
             *capacity.entry(machine.data_center_id.as_str()).or_default() |= machine.has_capacity();
         }
+        let mut seen: std::collections::HashSet<String> =
+            data_centers.iter().map(|dc| dc.id.clone()).collect();
         for machine in &machine_types {
             let id = &machine.data_center_id;
-            if !data_centers.iter().any(|dc| &dc.id == id) {
+            if seen.insert(id.clone()) {
                 data_centers.push(ApiDataCenter {
                     id: id.clone(),
                     supplier_name: None,

@@ -70,9 +70,10 @@ impl RegionProvider for LambdaProvider {
             })
             .collect();
         // A region with capacity is a region, even if `/regions` has not caught up with it.
+        let mut seen: HashSet<String> = listed.iter().map(|l| l.name.clone()).collect();
         for entry in types.values() {
             for region in &entry.regions_with_capacity_available {
-                if !listed.iter().any(|l| l.name == region.name) {
+                if seen.insert(region.name.clone()) {
                     listed.push(region.clone());
                 }
             }

@@ -6,6 +6,8 @@
 //! is marked in its display name. Region ids are OCI's region names (`us-ashburn-1`), as dstack
 //! uses them. Core then applies the image-region pin.
 
+use std::collections::{HashMap, HashSet};
+
 use regionkit_core::{
     async_trait, DiscoveryContext, Location, ProviderError, Region, RegionProvider, RegionStatus,
 };
@@ -49,21 +51,33 @@ impl RegionProvider for OciProvider {
 /// The realm's regions in the API's order, each with the tenancy's subscription state, then
 /// any subscribed region ListRegions did not list.
 fn merge(listed: Vec<ApiRegion>, subscriptions: &[RegionSubscription]) -> Vec<Region> {
+    // Both sides indexed by lowercase name and key: linear, however long the lists.
+    let mut by_name_or_key: HashMap<String, &RegionSubscription> = HashMap::new();
+    for s in subscriptions {
+        by_name_or_key
+            .entry(s.region_key.to_ascii_lowercase())
+            .or_insert(s);
+        by_name_or_key
+            .entry(s.region_name.to_ascii_lowercase())
+            .or_insert(s);
+    }
     let subscription_of = |region: &ApiRegion| {
-        subscriptions.iter().find(|s| {
-            s.region_name.eq_ignore_ascii_case(&region.name)
-                || s.region_key.eq_ignore_ascii_case(&region.key)
-        })
+        by_name_or_key
+            .get(&region.name.to_ascii_lowercase())
+            .or_else(|| by_name_or_key.get(&region.key.to_ascii_lowercase()))
+            .copied()
     };
+    let listed_names: HashSet<String> = listed
+        .iter()
+        .flat_map(|r| [r.name.to_ascii_lowercase(), r.key.to_ascii_lowercase()])
+        .collect();
     let mut regions: Vec<Region> = listed
         .iter()
         .map(|region| to_region(&region.name, subscription_of(region)))
         .collect();
     for subscription in subscriptions {
-        let listed_already = listed.iter().any(|r| {
-            r.name.eq_ignore_ascii_case(&subscription.region_name)
-                || r.key.eq_ignore_ascii_case(&subscription.region_key)
-        });
+        let listed_already = listed_names.contains(&subscription.region_name.to_ascii_lowercase())
+            || listed_names.contains(&subscription.region_key.to_ascii_lowercase());
         if !listed_already {
             regions.push(to_region(&subscription.region_name, Some(subscription)));
         }
