@@ -330,3 +330,47 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_with_no_usable_region_never_replaces_the_snapshot() {
+    // TensorDock's empty listing is a normal state that leaves every known place
+    // unavailable: a live answer, but nothing in it to fall back to later.
+    let emulator = Emulator::new().only(["tensordock"]).start().await.unwrap();
+    let section = sections(&emulator).remove(0);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(FileSnapshotStore::new(dir.path()));
+    let kit = kit().with_snapshot_store(store.clone());
+    let key = regionkit::AccountKey::for_section("tensordock", &section);
+
+    let first = kit
+        .resolve_sections(std::slice::from_ref(&section), &ResolveOptions::default())
+        .await
+        .remove(0);
+    assert_eq!(
+        first.resolution.as_ref().map(|r| r.source),
+        Some(Source::Live)
+    );
+    let saved = regionkit::SnapshotStore::load(store.as_ref(), &key)
+        .unwrap()
+        .expect("a live answer leaves a snapshot");
+
+    emulator.set_fault(Fault::always("tensordock", FaultKind::Empty));
+    let empty = kit
+        .resolve_sections(
+            std::slice::from_ref(&section),
+            &ResolveOptions::default().with_refresh(true),
+        )
+        .await
+        .remove(0);
+    let resolution = empty.resolution.as_ref().expect("resolved");
+    assert_eq!(resolution.source, Source::Live);
+    assert!(resolution.regions.is_empty(), "{:?}", resolution.regions);
+    let after = regionkit::SnapshotStore::load(store.as_ref(), &key)
+        .unwrap()
+        .expect("the snapshot is still there");
+    assert_eq!(
+        after.regions, saved.regions,
+        "the last-known-good snapshot survives"
+    );
+    assert_eq!(after.fetched_at, saved.fetched_at);
+}
