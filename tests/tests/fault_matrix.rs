@@ -1,7 +1,9 @@
 //! The fault matrix: every linked backend × every way a provider API fails. Each cell must
 //! end in a typed error or a labelled fallback: never a panic, a hang, or a silently empty
-//! success. The matrix is printed (`cargo test -p regionkit-e2e --test fault_matrix --
-//! --nocapture`).
+//! success. And each cell is pinned: the column says what every backend must answer, and
+//! [`EXCEPTIONS`] lists, with the reason, the few cells where a provider makes another
+//! answer right; removing a fallback or changing a classification turns the test red. The
+//! matrix is printed (`cargo test -p regionkit-e2e --test fault_matrix -- --nocapture`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -22,12 +24,43 @@ const DEADLINE: Duration = Duration::from_secs(8);
 const HANG: Duration = Duration::from_secs(60);
 const BODY_CAP: usize = 1024 * 1024;
 
-/// One way of failing, and the error kinds it may end in.
+/// One way of failing, the error kinds it may end in, and the outcome every backend must
+/// give unless [`EXCEPTIONS`] says otherwise.
 struct Column {
     name: &'static str,
     /// `None`: nothing listens at the endpoint (connection refused).
     fault: Option<FaultKind>,
     kinds: &'static [ProviderErrorKind],
+    expect: &'static str,
+}
+
+/// The backends whose every cell is pinned. A linked backend missing here fails the test:
+/// a new backend joins the matrix by adding its row (and its exceptions, with reasons).
+const PINNED: &[&str] = &[
+    "aws",
+    "cudo",
+    "datacrunch",
+    "lambda",
+    "oci",
+    "runpod",
+    "tensordock",
+    "vastai",
+];
+
+/// (backend, column, outcome, why): the cells where the provider makes another answer right.
+const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[(
+    "tensordock",
+    "empty",
+    "live:empty-result",
+    "an empty listing is TensorDock's normal state (no host has capacity): every known place is unavailable",
+)];
+
+/// What `backend` must answer in `column`.
+fn pinned(backend: &str, column: &Column) -> &'static str {
+    EXCEPTIONS
+        .iter()
+        .find(|(b, c, _, _)| *b == backend && *c == column.name)
+        .map_or(column.expect, |(_, _, outcome, _)| outcome)
 }
 
 fn columns() -> Vec<Column> {
@@ -39,21 +72,25 @@ fn columns() -> Vec<Column> {
                 REQUEST_TIMEOUT + Duration::from_millis(1500),
             )),
             kinds: &[Unavailable],
+            expect: "builtin<unavailable",
         },
         Column {
             name: "refused",
             fault: None,
             kinds: &[Unavailable],
+            expect: "builtin<unavailable",
         },
         Column {
             name: "http-500",
             fault: Some(FaultKind::Http500),
             kinds: &[Unavailable],
+            expect: "builtin<unavailable",
         },
         Column {
             name: "http-503",
             fault: Some(FaultKind::Http503),
             kinds: &[Unavailable],
+            expect: "builtin<unavailable",
         },
         Column {
             name: "http-429",
@@ -61,26 +98,31 @@ fn columns() -> Vec<Column> {
                 retry_after_secs: 1,
             }),
             kinds: &[RateLimited],
+            expect: "builtin<rate-limited",
         },
         Column {
             name: "401",
             fault: Some(FaultKind::Unauthorized),
             kinds: &[Auth],
+            expect: "error:auth",
         },
         Column {
             name: "403",
             fault: Some(FaultKind::Forbidden),
             kinds: &[Auth],
+            expect: "error:auth",
         },
         Column {
             name: "malformed",
             fault: Some(FaultKind::Malformed),
             kinds: &[BadResponse],
+            expect: "builtin<bad-response",
         },
         Column {
             name: "truncated",
             fault: Some(FaultKind::Truncated),
             kinds: &[BadResponse, Unavailable],
+            expect: "builtin<unavailable",
         },
         Column {
             name: "oversized",
@@ -88,11 +130,13 @@ fn columns() -> Vec<Column> {
                 bytes: 4 * BODY_CAP,
             }),
             kinds: &[BadResponse],
+            expect: "builtin<bad-response",
         },
         Column {
             name: "empty",
             fault: Some(FaultKind::Empty),
             kinds: &[BadResponse],
+            expect: "builtin<bad-response",
         },
     ]
 }
@@ -175,6 +219,12 @@ fn refused_sections(emulator: &EmulatorHandle) -> Vec<BackendConfig> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_backend_fails_into_a_typed_error_or_a_labelled_fallback() {
     let backends = linked_backends();
+    for backend in &backends {
+        assert!(
+            PINNED.contains(backend),
+            "`{backend}` has no pinned row in the fault matrix: add it to PINNED, with any exception and its reason"
+        );
+    }
     let emulator = emulator().await;
     let policy = fast_policy()
         .with_request_timeout(REQUEST_TIMEOUT)
@@ -220,6 +270,13 @@ async fn every_backend_fails_into_a_typed_error_or_a_labelled_fallback() {
             let (cell, problem) = judge(column, report);
             if let Some(problem) = problem {
                 problems.push(format!("{} × {}: {problem}", report.backend, column.name));
+            }
+            let want = pinned(&report.backend, column);
+            if cell != want {
+                problems.push(format!(
+                    "{} × {}: answered `{cell}`, pinned `{want}`",
+                    report.backend, column.name
+                ));
             }
             if let Some(cells) = matrix.get_mut(report.backend.as_ref()) {
                 cells.push(cell);
