@@ -179,8 +179,8 @@ impl fmt::Display for PolicyKind {
 
 /// Why a discovered region is not in the answer. Each excluded region carries exactly one,
 /// the first that applies in the order of the flow: status, policy, per-region settings,
-/// backend config, run config.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+/// backend config, run config. The variants are declared, and so ordered, in that order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum ExclusionReason {

@@ -233,6 +233,7 @@ impl Resolution {
                 None => counted.push((exclusion.reason, vec![exclusion.id.as_str()])),
             }
         }
+        counted.sort_by_key(|(reason, _)| *reason);
         for (reason, ids) in counted {
             let shown: Vec<_> = ids.iter().take(5).copied().collect();
             let more = if ids.len() > 5 { ", …" } else { "" };
@@ -1074,5 +1075,191 @@ mod tests {
         assert!(!glob_matches("eu-west-?", "eu-west-10"));
         assert!(glob_matches("*-1", "me-west-1"));
         assert!(!glob_matches("us-*", "europe-central-1"));
+    }
+
+    #[test]
+    fn a_glob_matches_exactly_what_it_says_and_no_more() {
+        assert!(glob_matches("us-*-1", "us-east-1"));
+        assert!(
+            !glob_matches("us-*-1", "us-east-2"),
+            "the end of the pattern must match"
+        );
+        assert!(!glob_matches("us-*-1", "us-east-12"));
+        assert!(glob_matches("us-*-1*", "us-east-12"));
+        assert!(glob_matches("*", "anything"));
+        assert!(glob_matches("**", ""));
+        assert!(!glob_matches("?", ""));
+        assert!(
+            glob_matches("a*b*c", "aXbYbZc"),
+            "backtracks past a false start"
+        );
+        assert!(!glob_matches("a*b*c", "aXbYbZ"));
+        // Non-ASCII names take the other path and match case-insensitively too.
+        assert!(glob_matches("zürich-*", "ZÜRICH-1"));
+        assert!(!glob_matches("zürich-?", "zürich-12"));
+    }
+
+    #[test]
+    fn a_glob_longer_than_the_text_matches_nothing() {
+        assert!(!glob_matches("us-east-1-extra*", "us-east-1"));
+        assert!(!glob_matches("us-east-1?", "us-east-1"));
+        assert!(!glob_matches("us-east-1*x", "us-east-1"));
+        assert!(glob_matches("us-east-1*", "us-east-1"));
+    }
+
+    #[test]
+    fn a_region_left_out_by_both_restrictions_is_not_in_the_backend_config() {
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            Some(&["us-east-1"]),
+            Some(&["us-east-1"]),
+        )
+        .unwrap();
+        assert_eq!(
+            r.exclusion_of("us-west-1"),
+            Some(ExclusionReason::NotInBackendConfig)
+        );
+    }
+
+    #[test]
+    fn backend_and_run_restrictions_are_told_apart() {
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            Some(&["us-east-1", "us-west-1"]),
+            Some(&["us-west-1", "europe-central-1"]),
+        );
+        // europe-central-1 is named by the run only: the backend config leaves it out first,
+        // and the run cannot add it back; it is an explicit name the backend excluded.
+        let r = r.unwrap();
+        assert_eq!(ids(&r), ["us-west-1"]);
+        assert_eq!(
+            r.exclusion_of("europe-central-1"),
+            Some(ExclusionReason::NotInBackendConfig)
+        );
+        assert_eq!(
+            r.exclusion_of("us-east-1"),
+            Some(ExclusionReason::NotInRunConfig)
+        );
+    }
+
+    #[test]
+    fn an_unpinned_region_that_is_not_enabled_is_not_enabled_first() {
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN).with_pinned(PINNED),
+            &Default::default(),
+            Source::Live,
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            r.exclusion_of("me-west-1"),
+            Some(ExclusionReason::NotEnabled)
+        );
+        assert_eq!(
+            r.exclusion_of("asia-south-1"),
+            Some(ExclusionReason::Unavailable)
+        );
+        assert_eq!(r.exclusion_of("us-west-1"), Some(ExclusionReason::NoImage));
+    }
+
+    #[test]
+    fn the_documented_exclusion_order_holds_for_a_region_that_fails_every_check() {
+        // One region per step, each failing that step and every later one.
+        let live = [
+            Region::new("a-1").with_status(RegionStatus::NotEnabled),
+            Region::new("b-1").with_status(RegionStatus::Unavailable),
+            Region::new("c-1"),
+            Region::new("d-1"),
+            Region::new("e-1"),
+            Region::new("f-1"),
+            Region::new("g-1"),
+        ];
+        const PIN: CuratedList = CuratedList::new(
+            &["d-1", "e-1", "f-1", "g-1"],
+            "images",
+            "test",
+            "2026-11-01",
+        );
+        const DEFAULT: CuratedList =
+            CuratedList::new(&["e-1", "f-1", "g-1"], "vetted", "test", "2026-11-01");
+        let policy = RegionPolicy::dynamic(KNOWN)
+            .with_pinned(PIN)
+            .with_defaults(DEFAULT);
+        let settings = ProviderSettings::default().with_region_config(RegionConfig::new(
+            "vpc_ids",
+            vec!["f-1".into(), "g-1".into()],
+            true,
+        ));
+        let resolve_with = |backend: Option<&Restriction>, run: Option<&Restriction>| {
+            resolve(ResolveInput {
+                backend: "test",
+                policy: &policy,
+                settings: &settings,
+                regions: &live,
+                source: Source::Live,
+                fetched_at: SystemTime::now(),
+                backend_regions: backend,
+                run_regions: run,
+            })
+            .unwrap()
+        };
+        // No regions named: defaults apply.
+        let r = resolve_with(None, None);
+        let reasons: Vec<_> = ["a-1", "b-1", "c-1", "d-1", "e-1"]
+            .iter()
+            .map(|id| r.exclusion_of(id))
+            .collect();
+        use ExclusionReason::*;
+        assert_eq!(
+            reasons,
+            [
+                Some(NotEnabled),
+                Some(Unavailable),
+                Some(NoImage),
+                Some(NotInDefaults),
+                Some(MissingRegionConfig),
+            ]
+        );
+        // Named regions: the restrictions come last, backend before run.
+        let backend = Restriction::new("regions", vec!["g-1".into(), "*-1".into()]);
+        let run = Restriction::new("run regions", vec!["g-1".into()]);
+        let r = resolve_with(Some(&backend), Some(&run));
+        assert_eq!(ids(&r), ["g-1"]);
+        assert_eq!(r.exclusion_of("f-1"), Some(NotInRunConfig));
+        let narrow = Restriction::new("regions", vec!["g-1".into()]);
+        let r = resolve_with(Some(&narrow), None);
+        assert_eq!(r.exclusion_of("f-1"), Some(NotInBackendConfig));
+    }
+
+    #[test]
+    fn the_empty_result_error_counts_each_reason() {
+        let r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Live,
+            None,
+            Some(&["me-west-1"]),
+        )
+        .unwrap();
+        match r.empty_error() {
+            Some(Error::EmptyResult { backend, chain }) => {
+                assert_eq!(backend, "test");
+                assert_eq!(
+                    chain,
+                    [
+                        "7 region(s) from live",
+                        "1 not-enabled (me-west-1)",
+                        "1 unavailable (asia-south-1)",
+                        "5 not-in-run-config (us-east-1, us-west-1, us-south-1, europe-central-1, us-midwest-9)",
+                    ]
+                );
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 }
