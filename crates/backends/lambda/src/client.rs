@@ -1,12 +1,15 @@
 //! Lambda Cloud's public API: `GET /api/v1/regions` and `GET /api/v1/instance-types`.
 //!
 //! Success bodies are `{"data": ...}`; errors are `{"error": {"code", "message", "suggestion"}}`
-//! and are classified by `code`. Neither endpoint pages.
+//! and are classified by `code`. Neither endpoint pages. Lambda documents a limit of one
+//! request per second, so an account's requests leave at least a second apart.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use regionkit_core::{
-    DiscoveryContext, Endpoint, HttpResponse, ProviderError, ProviderErrorKind, Secret,
+    DiscoveryContext, Endpoint, HttpResponse, Pacer, ProviderError, ProviderErrorKind, Secret,
 };
 use serde::Deserialize;
 
@@ -51,11 +54,20 @@ struct ApiError {
 pub struct LambdaClient {
     endpoint: Endpoint,
     api_key: Secret,
+    /// Lambda documents a limit of one request per second; the account's calls keep to it.
+    pacer: Arc<Pacer>,
 }
+
+/// Lambda's documented request rate: "generally limited to one request per second".
+pub const REQUEST_INTERVAL: Duration = Duration::from_secs(1);
 
 impl LambdaClient {
     pub fn new(endpoint: Endpoint, api_key: Secret) -> Self {
-        Self { endpoint, api_key }
+        Self {
+            endpoint,
+            api_key,
+            pacer: Arc::new(Pacer::new(REQUEST_INTERVAL)),
+        }
     }
 
     pub async fn regions(&self, ctx: &DiscoveryContext) -> Result<Vec<ApiRegion>, ProviderError> {
@@ -75,6 +87,7 @@ impl LambdaClient {
     }
 
     async fn get(&self, ctx: &DiscoveryContext, path: &str) -> Result<HttpResponse, ProviderError> {
+        self.pacer.wait(BACKEND, ctx.deadline()).await?;
         let request = ctx
             .client()
             .get(self.endpoint.join(path))

@@ -3,11 +3,22 @@
 //! It serves `/api/v1/regions`, `/api/v1/instance-types` and `/api/v1/images` in the shapes
 //! of Lambda's OpenAPI 1.10.0, with real region names, and checks the Bearer key.
 
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use regionkit_emulator::{EmuRequest, EmuResponse, EmulatedApi};
 use serde_json::{json, Value};
 
 /// The API key the emulator accepts.
 pub const EMULATOR_API_KEY: &str = "secret_emulator_lambda_0123456789abcdef";
+
+/// A second key the emulator accepts, for which it enforces Lambda's documented rate of one
+/// request per second: a request sooner than that after the last one is answered 429.
+pub const EMULATOR_PACED_API_KEY: &str = "secret_emulator_lambda_paced_fedcba9876";
+
+/// Requests of the paced key closer together than this are refused (a little under a second,
+/// so that a client keeping to the rate is never refused for timer jitter).
+const PACED_MIN_GAP: Duration = Duration::from_millis(900);
 
 /// Regions the emulated account sees. `us-midwest-2` is a real id from Lambda's older
 /// `PublicRegionCode` list that the builtin table lacks, so it shows up as `new`.
@@ -40,7 +51,11 @@ const CAPACITY: &[(&str, &str, &[&str])] = &[
         &["us-east-1", "us-south-1"],
     ),
     ("gpu_8x_a100_80gb_sxm4", "8x A100 (80 GB SXM4)", &[]),
-    ("gpu_1x_gh200", "1x GH200 (96 GB)", &["us-east-3"]),
+    (
+        "gpu_1x_gh200",
+        "1x GH200 (96 GB)",
+        &["us-east-3", "asia-northeast-2"],
+    ),
     (
         "gpu_1x_a10",
         "1x A10 (24 GB PCIe)",
@@ -48,8 +63,15 @@ const CAPACITY: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
+/// `asia-northeast-2` has capacity but `/regions` does not list it: Lambda's capacity list can
+/// run ahead of its region list, and a region with capacity is still a region.
+const UNLISTED_WITH_CAPACITY: &str = "asia-northeast-2";
+
 #[derive(Debug, Default)]
-pub struct LambdaEmulator;
+pub struct LambdaEmulator {
+    /// When the paced key last made a request.
+    paced_last: Mutex<Option<Instant>>,
+}
 
 fn region(name: &str) -> Value {
     let description = REGIONS
@@ -68,7 +90,20 @@ fn error(status: u16, code: &str, message: &str, suggestion: &str) -> EmuRespons
 
 impl EmulatedApi for LambdaEmulator {
     fn handle(&self, request: &EmuRequest) -> EmuResponse {
-        if request.bearer() != Some(EMULATOR_API_KEY) {
+        if request.bearer() == Some(EMULATOR_PACED_API_KEY) {
+            let mut last = self.paced_last.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let too_soon = last.is_some_and(|at| now.duration_since(at) < PACED_MIN_GAP);
+            *last = Some(now);
+            if too_soon {
+                return error(
+                    429,
+                    "global/rate-limited",
+                    "Requests are limited to one per second.",
+                    "Wait a second between requests.",
+                );
+            }
+        } else if request.bearer() != Some(EMULATOR_API_KEY) {
             return error(
                 401,
                 "global/invalid-api-key",
@@ -78,7 +113,11 @@ impl EmulatedApi for LambdaEmulator {
         }
         let listed: &[(&str, &str)] = if request.empty { &[] } else { REGIONS };
         if request.is("GET", "/api/v1/regions") {
-            let data: Vec<Value> = listed.iter().map(|(name, _)| region(name)).collect();
+            let data: Vec<Value> = listed
+                .iter()
+                .filter(|(name, _)| *name != UNLISTED_WITH_CAPACITY)
+                .map(|(name, _)| region(name))
+                .collect();
             return EmuResponse::json(200, &json!({ "data": data }));
         }
         if request.is("GET", "/api/v1/instance-types") {
@@ -155,5 +194,7 @@ impl EmulatedApi for LambdaEmulator {
 }
 
 regionkit_emulator::inventory::submit! {
-    regionkit_emulator::EmulatorRegistration::new(crate::BACKEND, || Box::new(LambdaEmulator))
+    regionkit_emulator::EmulatorRegistration::new(crate::BACKEND, || {
+        Box::new(LambdaEmulator::default())
+    })
 }

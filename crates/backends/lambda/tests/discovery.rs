@@ -12,7 +12,7 @@ use regionkit_core::{
 use regionkit_emulator::{
     EmuRequest, EmuResponse, EmulatedApi, Emulator, EmulatorRegistration, Fault, FaultKind,
 };
-use regionkit_lambda::emulator::{LambdaEmulator, EMULATOR_API_KEY};
+use regionkit_lambda::emulator::{LambdaEmulator, EMULATOR_API_KEY, EMULATOR_PACED_API_KEY};
 use regionkit_testkit::{
     api_key_creds, fast_policy, find, kept_ids, section_at, BackendHarness, BackendSpec, Case,
     EmptyAnswer, Text,
@@ -42,6 +42,38 @@ regionkit_testkit::conformance_tests!(spec);
 /// Lambda behind its emulator, with the key the emulator accepts.
 async fn lambda() -> BackendHarness {
     spec().start().await
+}
+
+#[tokio::test]
+async fn a_region_with_capacity_missing_from_the_region_list_is_still_a_region() {
+    let lambda = lambda().await;
+    let regions = lambda.discover(&spec().section(&lambda, "")).await.unwrap();
+    let region = find(&regions, "asia-northeast-2");
+    assert_eq!(region.status, RegionStatus::Available);
+    assert_eq!(region.display_name, "Japan");
+}
+
+#[tokio::test]
+async fn requests_keep_to_lambdas_one_request_per_second() {
+    let lambda = lambda().await;
+    let section = spec().section_with_creds(&lambda, &api_key_creds(EMULATOR_PACED_API_KEY), "");
+    // One provider, as the kit keeps one per account: its pacing holds across discoveries.
+    let provider = lambda.provider(&section);
+    let started = Instant::now();
+    for _ in 0..2 {
+        provider.discover(&lambda.context()).await.unwrap();
+    }
+    let emulator = lambda.emulator();
+    // Four requests, each answered at once: none was refused for coming too soon.
+    assert_eq!(emulator.path_count("lambda", "GET /api/v1/regions"), 2);
+    assert_eq!(
+        emulator.path_count("lambda", "GET /api/v1/instance-types"),
+        2
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "four requests a second apart"
+    );
 }
 
 #[tokio::test]
@@ -90,10 +122,15 @@ fn ids(regions: &[Region]) -> Vec<&str> {
     ids
 }
 
-/// The ids a discovery without faults finds.
+/// The ids `/regions` lists: what a discovery without faults finds, less the region only the
+/// capacity call names (without capacity, nothing names it).
 async fn every_listed_id(lambda: &BackendHarness) -> Vec<String> {
     let regions = lambda.discover(&lambda.section("")).await.unwrap();
-    ids(&regions).into_iter().map(str::to_owned).collect()
+    ids(&regions)
+        .into_iter()
+        .filter(|id| *id != "asia-northeast-2")
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Capacity unknown: every listed region is there and `available`, and one warning says so.
@@ -256,7 +293,7 @@ struct WithoutUnusedFields;
 
 impl EmulatedApi for WithoutUnusedFields {
     fn handle(&self, request: &EmuRequest) -> EmuResponse {
-        let mut response = LambdaEmulator.handle(request);
+        let mut response = LambdaEmulator::default().handle(request);
         let Ok(mut body) = serde_json::from_slice::<Value>(&response.body) else {
             return response;
         };
@@ -284,7 +321,7 @@ impl EmulatedApi for WithoutUnusedFields {
     }
 
     fn config_section(&self) -> serde_yaml::Mapping {
-        LambdaEmulator.config_section()
+        LambdaEmulator::default().config_section()
     }
 }
 
