@@ -46,12 +46,34 @@ const CONFIGURED_VPCS: &[(&str, &str)] = &[
 const ENABLED: &str = "opt-in-not-required";
 const OPTED_IN: &str = "opted-in";
 const NOT_OPTED_IN: &str = "not-opted-in";
+/// No `optInStatus` element at all: some answers leave it out for regions older than opt-in.
+const OMITTED: &str = "";
 
-/// The emulated account's regions: name, opt-in state, geography when EC2 gives one.
+/// The emulated account's regions: name, opt-in state, geography when EC2 gives one. They are
+/// listed in no particular order, as EC2 documents ("the order of items is unspecified"), so
+/// that nothing downstream can lean on an alphabetical one.
 ///
 /// `ap-northeast-4` stands for a region AWS opens after the builtin list was taken; the name
 /// is hypothetical (it follows the partition's naming rule) so that it shows up as `new`.
 const REGIONS: &[(&str, &str, Option<&str>)] = &[
+    ("us-east-1", ENABLED, Some("United States of America")),
+    ("us-east-2", ENABLED, Some("United States of America")),
+    ("us-west-1", OMITTED, Some("United States of America")),
+    ("us-west-2", ENABLED, Some("United States of America")),
+    ("ca-central-1", ENABLED, Some("Canada")),
+    ("ca-west-1", NOT_OPTED_IN, Some("Canada")),
+    ("sa-east-1", ENABLED, Some("Brazil")),
+    ("eu-central-1", ENABLED, Some("Germany")),
+    ("eu-central-2", OPTED_IN, Some("Switzerland")),
+    ("eu-north-1", ENABLED, Some("Sweden")),
+    ("eu-south-1", NOT_OPTED_IN, Some("Italy")),
+    ("eu-south-2", NOT_OPTED_IN, Some("Spain")),
+    ("eu-west-1", ENABLED, None),
+    ("eu-west-2", ENABLED, Some("United Kingdom")),
+    ("eu-west-3", ENABLED, Some("France")),
+    ("me-central-1", OPTED_IN, Some("United Arab Emirates")),
+    ("me-south-1", NOT_OPTED_IN, Some("Bahrain")),
+    ("il-central-1", NOT_OPTED_IN, Some("Israel")),
     ("af-south-1", NOT_OPTED_IN, Some("South Africa")),
     ("ap-east-1", NOT_OPTED_IN, Some("Hong Kong")),
     ("ap-east-2", NOT_OPTED_IN, Some("Taiwan")),
@@ -68,25 +90,7 @@ const REGIONS: &[(&str, &str, Option<&str>)] = &[
     ("ap-southeast-5", NOT_OPTED_IN, Some("Malaysia")),
     ("ap-southeast-6", NOT_OPTED_IN, Some("New Zealand")),
     ("ap-southeast-7", NOT_OPTED_IN, Some("Thailand")),
-    ("ca-central-1", ENABLED, Some("Canada")),
-    ("ca-west-1", NOT_OPTED_IN, Some("Canada")),
-    ("eu-central-1", ENABLED, Some("Germany")),
-    ("eu-central-2", OPTED_IN, Some("Switzerland")),
-    ("eu-north-1", ENABLED, Some("Sweden")),
-    ("eu-south-1", NOT_OPTED_IN, Some("Italy")),
-    ("eu-south-2", NOT_OPTED_IN, Some("Spain")),
-    ("eu-west-1", ENABLED, None),
-    ("eu-west-2", ENABLED, Some("United Kingdom")),
-    ("eu-west-3", ENABLED, Some("France")),
-    ("il-central-1", NOT_OPTED_IN, Some("Israel")),
-    ("me-central-1", OPTED_IN, Some("United Arab Emirates")),
-    ("me-south-1", NOT_OPTED_IN, Some("Bahrain")),
     ("mx-central-1", NOT_OPTED_IN, Some("Mexico")),
-    ("sa-east-1", ENABLED, Some("Brazil")),
-    ("us-east-1", ENABLED, Some("United States of America")),
-    ("us-east-2", ENABLED, Some("United States of America")),
-    ("us-west-1", ENABLED, Some("United States of America")),
-    ("us-west-2", ENABLED, Some("United States of America")),
 ];
 
 const REQUEST_ID: &str = "3b2c8f1e-0000-4000-8000-00000000e001";
@@ -288,8 +292,13 @@ fn describe_regions(all_regions: bool, empty: bool) -> EmuResponse {
             continue;
         }
         items.push_str(&format!(
-            "\n        <item>\n            <regionName>{name}</regionName>\n            <regionEndpoint>ec2.{name}.amazonaws.com</regionEndpoint>\n            <optInStatus>{opt_in}</optInStatus>"
+            "\n        <item>\n            <regionName>{name}</regionName>\n            <regionEndpoint>ec2.{name}.amazonaws.com</regionEndpoint>"
         ));
+        if !opt_in.is_empty() {
+            items.push_str(&format!(
+                "\n            <optInStatus>{opt_in}</optInStatus>"
+            ));
+        }
         if let Some(geography) = geography {
             items.push_str(&format!(
                 "\n            <geographySet>\n                <item><name>{}</name></item>\n            </geographySet>",

@@ -77,18 +77,20 @@ async fn resolved(
     report.resolution.expect("a resolution")
 }
 
+/// The pinned regions the emulated account has enabled, in the order EC2 listed them (the
+/// emulator's order is not alphabetical: a resolution keeps the provider's).
 const PINNED: [&str; 11] = [
-    "ap-southeast-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
     "ca-central-1",
     "eu-central-1",
     "eu-north-1",
     "eu-west-1",
     "eu-west-2",
     "eu-west-3",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
+    "ap-southeast-1",
 ];
 
 #[tokio::test]
@@ -112,6 +114,18 @@ async fn opt_in_states_become_statuses_and_geography_a_location() {
     let location = virginia.location.as_ref().unwrap();
     assert_eq!(location.country.as_deref(), Some("US"));
     assert_eq!(location.raw.as_deref(), Some("United States of America"));
+}
+
+#[tokio::test]
+async fn a_region_without_an_opt_in_status_is_enabled() {
+    // Regions older than opt-in can come without the element: they are open to every account.
+    let aws = aws().await;
+    let regions = aws.discover(&aws.section("")).await.unwrap();
+    let region = regions
+        .iter()
+        .find(|r| r.id.as_str() == "us-west-1")
+        .unwrap();
+    assert_eq!(region.status, RegionStatus::Available);
 }
 
 #[tokio::test]
@@ -141,7 +155,11 @@ async fn default_vpcs_false_excludes_regions_without_vpc_ids_as_missing_region_c
     let aws = aws().await;
     let extra = "    default_vpcs: false\n    vpc_ids: {us-east-1: vpc-0123456789abcdef0, eu-west-1: vpc-1a2b3c4d}\n";
     let resolution = resolved(&aws, aws.section(extra), &ResolveOptions::default()).await;
-    assert_eq!(kept_ids(&resolution), ["eu-west-1", "us-east-1"]);
+    assert_eq!(
+        kept_ids(&resolution),
+        ["us-east-1", "eu-west-1"],
+        "the provider's order"
+    );
     assert_eq!(
         resolution.exclusion_of("eu-north-1"),
         Some(ExclusionReason::MissingRegionConfig)
