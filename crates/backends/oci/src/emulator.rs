@@ -72,6 +72,16 @@ pub fn emulator_key_id() -> String {
     format!("{EMULATOR_TENANCY}/{EMULATOR_USER}/{EMULATOR_FINGERPRINT}")
 }
 
+/// A second tenancy whose API key is valid but whose policies let the user inspect nothing:
+/// OCI answers its region subscriptions with the deliberately ambiguous 404
+/// `NotAuthorizedOrNotFound`, exactly as for a tenancy that does not exist.
+pub const NO_POLICY_TENANCY: &str =
+    "ocid1.tenancy.oc1..aaaaaaaanopolicy4regionkit7tenancy2q5x3v6n8b4m1k9j7h5g3f2d";
+
+fn no_policy_key_id() -> String {
+    format!("{NO_POLICY_TENANCY}/{EMULATOR_USER}/{EMULATOR_FINGERPRINT}")
+}
+
 #[derive(Debug)]
 pub struct OciEmulator {
     verifying_key: Option<VerifyingKey<Sha256>>,
@@ -131,7 +141,9 @@ impl OciEmulator {
         if param("algorithm") != Some("rsa-sha256") {
             return Err("the signature algorithm must be rsa-sha256".to_owned());
         }
-        if param("keyId") != Some(emulator_key_id().as_str()) {
+        let key_id = param("keyId");
+        if key_id != Some(emulator_key_id().as_str()) && key_id != Some(no_policy_key_id().as_str())
+        {
             return Err("the keyId is not tenancy/user/fingerprint of a known API key".to_owned());
         }
         let signed: Vec<&str> = param("headers")

@@ -171,6 +171,27 @@ async fn regions_carry_country_city_and_continent() {
 }
 
 #[tokio::test]
+async fn a_tenancy_whose_user_may_inspect_nothing_is_an_auth_error_naming_the_ambiguity() {
+    // OCI answers 404 `NotAuthorizedOrNotFound` both for a missing tenancy and for one the
+    // user may not inspect; either way the credentials are the user's to fix.
+    let oci = oci().await;
+    let section = section_with(
+        &oci,
+        regionkit_oci::emulator::NO_POLICY_TENANCY,
+        EMULATOR_FINGERPRINT,
+        EMULATOR_KEY_PEM,
+        "",
+    );
+    let err = oci.discover(&section).await.unwrap_err();
+    assert_eq!(err.kind, regionkit_core::ProviderErrorKind::Auth);
+    assert_eq!(err.status, Some(404));
+    assert!(err.message.contains("NotAuthorizedOrNotFound"), "{err}");
+    assert!(err.message.contains("tenancy OCID"), "{err}");
+    let report = oci.resolve(section, &ResolveOptions::default()).await;
+    assert!(report.resolution.is_none(), "no fallback hides it");
+}
+
+#[tokio::test]
 async fn a_signed_request_for_another_tenancy_is_not_authorized_or_not_found() {
     let oci = oci().await;
     let base = oci.endpoint();
