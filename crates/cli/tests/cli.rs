@@ -314,14 +314,13 @@ async fn malformed_yaml_reports_file_line_and_column() {
     let text = stderr(&output);
     assert!(text.contains("bad.yml:"), "{text}");
     let location = text.split("bad.yml:").nth(1).unwrap();
-    let mut numbers = location
+    let numbers: Vec<usize> = location
         .split(':')
         .take(2)
-        .map(|n| n.trim().parse::<usize>());
-    assert!(
-        numbers.next().is_some_and(|n| n.is_ok()) && numbers.next().is_some_and(|n| n.is_ok()),
-        "{text}"
-    );
+        .map(|n| n.trim().parse::<usize>().unwrap())
+        .collect();
+    // The unclosed `[` of line 3 is found missing where the file ends: line 4, column 1.
+    assert_eq!(numbers, [4, 1], "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -516,6 +515,17 @@ async fn demo_resolves_every_linked_backend_live() {
     let output = regionkit(&["demo", "--format", "json"], &[]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let value = json(&output);
+    let resolved: Vec<&str> = value["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["backend"].as_str())
+        .collect();
+    assert_eq!(
+        resolved,
+        regionkit::ENABLED,
+        "every linked backend, once each"
+    );
     for backend in value["backends"].as_array().unwrap() {
         assert_eq!(backend["source"], "live", "{backend}");
         assert!(
