@@ -21,8 +21,10 @@ use rsa::signature::Verifier;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+
 use crate::client::API_VERSION;
-use crate::{realm, signing};
 
 /// The tenancy the emulator serves.
 pub const EMULATOR_TENANCY: &str =
@@ -90,7 +92,10 @@ pub struct OciEmulator {
 
 impl Default for OciEmulator {
     fn default() -> Self {
-        let verifying_key = signing::parse_private_key(EMULATOR_KEY_PEM)
+        // Read with the `rsa` crate directly: the emulator shares no code with the client's
+        // signer, so a mistake there cannot pass here too.
+        let verifying_key = rsa::PrivateKey::from_pkcs1_pem(EMULATOR_KEY_PEM)
+            .or_else(|_| rsa::PrivateKey::from_pkcs8_pem(EMULATOR_KEY_PEM))
             .ok()
             .map(|key| VerifyingKey::new(key.to_public_key()));
         Self {
@@ -192,9 +197,25 @@ impl OciEmulator {
             .verifying_key
             .as_ref()
             .ok_or("the emulator cannot read its own key")?;
-        key.verify(signing::signing_string(&lines).as_bytes(), &signature)
+        key.verify(signed_text(&lines).as_bytes(), &signature)
             .map_err(|_| "the signature does not match the request".to_owned())
     }
+}
+
+/// The text an OCI signature covers, as Oracle's request-signing documentation defines it:
+/// each signed header as `name: value`, in the order of the `headers` parameter, joined by
+/// newlines, with no newline after the last.
+fn signed_text(lines: &[(&str, &str)]) -> String {
+    let mut text = String::new();
+    for (i, (name, value)) in lines.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        text.push_str(name);
+        text.push_str(": ");
+        text.push_str(value);
+    }
+    text
 }
 
 /// `(request-target)` as the client saw it: the emulator host mounts this API under `/oci`.
@@ -238,12 +259,64 @@ fn parse_signature_params(text: &str) -> Vec<(String, String)> {
     params
 }
 
+/// The commercial realm's regions as ListRegions names them (key, name), from Oracle's
+/// published region list (oci-python-sdk `regions_definitions.py`, 2026-07-21), in its own
+/// copy: the emulator shares no table with the client.
+const COMMERCIAL_REGIONS: &[(&str, &str)] = &[
+    ("LEJ", "af-casablanca-1"),
+    ("JNB", "af-johannesburg-1"),
+    ("HSG", "ap-batam-1"),
+    ("YNY", "ap-chuncheon-1"),
+    ("ONM", "ap-delhi-1"),
+    ("HYD", "ap-hyderabad-1"),
+    ("JBP", "ap-kulai-2"),
+    ("MEL", "ap-melbourne-1"),
+    ("BOM", "ap-mumbai-1"),
+    ("KIX", "ap-osaka-1"),
+    ("ICN", "ap-seoul-1"),
+    ("SIN", "ap-singapore-1"),
+    ("XSP", "ap-singapore-2"),
+    ("SYD", "ap-sydney-1"),
+    ("NRT", "ap-tokyo-1"),
+    ("YUL", "ca-montreal-1"),
+    ("YYZ", "ca-toronto-1"),
+    ("AMS", "eu-amsterdam-1"),
+    ("FRA", "eu-frankfurt-1"),
+    ("MAD", "eu-madrid-1"),
+    ("ORF", "eu-madrid-3"),
+    ("MRS", "eu-marseille-1"),
+    ("LIN", "eu-milan-1"),
+    ("CDG", "eu-paris-1"),
+    ("ARN", "eu-stockholm-1"),
+    ("NRQ", "eu-turin-1"),
+    ("ZRH", "eu-zurich-1"),
+    ("MTZ", "il-jerusalem-1"),
+    ("AUH", "me-abudhabi-1"),
+    ("DXB", "me-dubai-1"),
+    ("JED", "me-jeddah-1"),
+    ("RUH", "me-riyadh-1"),
+    ("MTY", "mx-monterrey-1"),
+    ("QRO", "mx-queretaro-1"),
+    ("BOG", "sa-bogota-1"),
+    ("SCL", "sa-santiago-1"),
+    ("GRU", "sa-saopaulo-1"),
+    ("VAP", "sa-valparaiso-1"),
+    ("VCP", "sa-vinhedo-1"),
+    ("CWL", "uk-cardiff-1"),
+    ("LHR", "uk-london-1"),
+    ("IAD", "us-ashburn-1"),
+    ("ORD", "us-chicago-1"),
+    ("PHX", "us-phoenix-1"),
+    ("AGA", "us-saltlake-2"),
+    ("SJC", "us-sanjose-1"),
+];
+
 fn regions(empty: bool) -> Value {
-    let listed = if empty { &[][..] } else { realm::COMMERCIAL };
+    let listed = if empty { &[][..] } else { COMMERCIAL_REGIONS };
     Value::Array(
         listed
             .iter()
-            .map(|r| json!({ "key": r.key, "name": r.name }))
+            .map(|(key, name)| json!({ "key": key, "name": name }))
             .collect(),
     )
 }
@@ -335,6 +408,51 @@ regionkit_emulator::inventory::submit! {
 #[allow(clippy::unwrap_used, reason = "tests fail loudly")]
 mod tests {
     use super::*;
+
+    /// Oracle's published example ("Request Signatures"): key, headers, signing string and
+    /// signature of its GET request.
+    const ORACLE_KEY_PEM: &str = "-----BEGIN RSA PRIVATE KEY-----
+MIICXgIBAAKBgQDCFENGw33yGihy92pDjZQhl0C36rPJj+CvfSC8+q28hxA161QF
+NUd13wuCTUcq0Qd2qsBe/2hFyc2DCJJg0h1L78+6Z4UMR7EOcpfdUE9Hf3m/hs+F
+UR45uBJeDK1HSFHD8bHKD6kv8FPGfJTotc+2xjJwoYi+1hqp1fIekaxsyQIDAQAB
+AoGBAJR8ZkCUvx5kzv+utdl7T5MnordT1TvoXXJGXK7ZZ+UuvMNUCdN2QPc4sBiA
+QWvLw1cSKt5DsKZ8UETpYPy8pPYnnDEz2dDYiaew9+xEpubyeW2oH4Zx71wqBtOK
+kqwrXa/pzdpiucRRjk6vE6YY7EBBs/g7uanVpGibOVAEsqH1AkEA7DkjVH28WDUg
+f1nqvfn2Kj6CT7nIcE3jGJsZZ7zlZmBmHFDONMLUrXR/Zm3pR5m0tCmBqa5RK95u
+412jt1dPIwJBANJT3v8pnkth48bQo/fKel6uEYyboRtA5/uHuHkZ6FQF7OUkGogc
+mSJluOdc5t6hI1VsLn0QZEjQZMEOWr+wKSMCQQCC4kXJEsHAve77oP6HtG/IiEn7
+kpyUXRNvFsDE0czpJJBvL/aRFUJxuRK91jhjC68sA7NsKMGg5OXb5I5Jj36xAkEA
+gIT7aFOYBFwGgQAQkWNKLvySgKbAZRTeLBacpHMuQdl1DfdntvAyqpAZ0lY0RKmW
+G6aFKaqQfOXKCyWoUiVknQJAXrlgySFci/2ueKlIE1QqIiLSZ8V8OlpFLRnb1pzI
+7U1yQXnTAEFYM560yJlzUpOb1V4cScGd365tiSMvxLOvTA==
+-----END RSA PRIVATE KEY-----
+";
+    const ORACLE_TARGET: &str = "get /20160918/instances?availabilityDomain=Pjwf%3A%20PHX-AD-1&compartmentId=ocid1.compartment.oc1..aaaaaaaam3we6vgnherjq5q2idnccdflvjsnog7mlr6rtdb25gilchfeyjxa&displayName=TeamXInstances&volumeId=ocid1.volume.oc1.phx.abyhqljrgvttnlx73nmrwfaux7kcvzfs3s66izvxf2h4lgvyndsdsnoiwr5q";
+    const ORACLE_SIGNATURE: &str = "GBas7grhyrhSKHP6AVIj/h5/Vp8bd/peM79H9Wv8kjoaCivujVXlpbKLjMPeDUhxkFIWtTtLBj3sUzaFj34XE6YZAHc9r2DmE4pMwOAy/kiITcZxa1oHPOeRheC0jP2dqbTll8fmTZVwKZOKHYPtrLJIJQHJjNvxFWeHQjMaR7M=";
+
+    #[test]
+    fn the_emulators_check_accepts_oracles_published_example_and_nothing_else() {
+        let lines = [
+            ("date", "Thu, 05 Jan 2014 21:31:40 GMT"),
+            ("(request-target)", ORACLE_TARGET),
+            ("host", "iaas.us-phoenix-1.oraclecloud.com"),
+        ];
+        let text = signed_text(&lines);
+        assert_eq!(
+            text,
+            format!("date: Thu, 05 Jan 2014 21:31:40 GMT\n(request-target): {ORACLE_TARGET}\nhost: iaas.us-phoenix-1.oraclecloud.com")
+        );
+        let key = VerifyingKey::<Sha256>::new(
+            rsa::PrivateKey::from_pkcs1_pem(ORACLE_KEY_PEM)
+                .unwrap()
+                .to_public_key(),
+        );
+        let signature =
+            Signature::try_from(BASE64.decode(ORACLE_SIGNATURE).unwrap().as_slice()).unwrap();
+        assert!(key.verify(text.as_bytes(), &signature).is_ok());
+        let tampered = text.replace("21:31:40", "21:31:41");
+        assert!(key.verify(tampered.as_bytes(), &signature).is_err());
+    }
 
     #[test]
     fn signature_parameters_parse_in_any_order() {
