@@ -9,9 +9,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
 use quick_xml::escape::escape;
 use regionkit_emulator::{EmuRequest, EmuResponse, EmulatedApi};
 
@@ -206,71 +203,159 @@ fn parse_amz_date(text: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
-/// Recompute the signature of the request as received and compare.
+/// Recompute the signature of the request as received and compare. The check is written
+/// here from AWS's Signature Version 4 documentation, sharing no code with the client's signer
+/// (the `aws-sigv4` crate), and tested against AWS's published test suite, so a mistake in
+/// one cannot pass the other.
 fn signature_matches(request: &EmuRequest, auth: &Authorization<'_>) -> bool {
     let Some(amz_date) = request.header("x-amz-date") else {
         return false;
     };
-    let Some(time) = parse_amz_date(amz_date) else {
-        return false;
-    };
-    if !amz_date.starts_with(auth.date) {
+    if parse_amz_date(amz_date).is_none() || !amz_date.starts_with(auth.date) {
         return false;
     }
-    let Some(host) = request.header("host") else {
-        return false;
-    };
-    // The signer adds these two itself, from the time and the credentials.
     let mut headers = Vec::new();
     for name in &auth.signed_headers {
-        if matches!(*name, "x-amz-date" | "x-amz-security-token") {
-            continue;
-        }
         let Some(value) = request.header(name) else {
             return false;
         };
         headers.push((*name, value));
     }
-    // The canonical URI is the path exactly as the client sent it: `/aws` and `/aws/` are
-    // different paths, and a client whose endpoint is `http://HOST/aws` signs the first.
-    let mut url = format!("http://{host}{}", request.raw_path);
-    if !request.query.is_empty() {
-        let query = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&request.query)
-            .finish();
-        url.push('?');
-        url.push_str(&query);
+    let payload = match request.header("x-amz-content-sha256") {
+        Some(hash) => hash.to_owned(),
+        None => hex_sha256(&request.body),
+    };
+    let canonical = CanonicalRequest {
+        method: &request.method,
+        // The path exactly as the client sent it: `/aws` and `/aws/` are different paths,
+        // and a client whose endpoint is `http://HOST/aws` signs the first.
+        path: &request.raw_path,
+        query: &request.query,
+        headers: &headers,
+        payload_hash: &payload,
+    };
+    let scope = Scope {
+        date: auth.date,
+        region: auth.region,
+        service: auth.service,
+    };
+    sigv4_signature(EMULATOR_SECRET_KEY, amz_date, &scope, &canonical) == auth.signature
+}
+
+/// What SigV4 signs of a request.
+struct CanonicalRequest<'a> {
+    method: &'a str,
+    /// As sent, already percent-encoded once.
+    path: &'a str,
+    query: &'a [(String, String)],
+    /// Signed headers: lowercase names and their values.
+    headers: &'a [(&'a str, &'a str)],
+    payload_hash: &'a str,
+}
+
+/// `<date>/<region>/<service>/aws4_request`.
+struct Scope<'a> {
+    date: &'a str,
+    region: &'a str,
+    service: &'a str,
+}
+
+impl CanonicalRequest<'_> {
+    /// The canonical request: method, URI, query, headers, signed header names, payload hash.
+    fn text(&self) -> String {
+        // Every service but S3 encodes each path segment once more.
+        let uri: Vec<String> = self.path.split('/').map(uri_encode).collect();
+        let uri = if uri.join("/").is_empty() {
+            "/".to_owned()
+        } else {
+            uri.join("/")
+        };
+        let mut query: Vec<(String, String)> = self
+            .query
+            .iter()
+            .map(|(k, v)| (uri_encode(k), uri_encode(v)))
+            .collect();
+        query.sort();
+        let query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+                (name.to_ascii_lowercase(), value)
+            })
+            .collect();
+        headers.sort();
+        let canonical_headers: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}:{value}\n"))
+            .collect();
+        let signed: Vec<&str> = headers.iter().map(|(name, _)| name.as_str()).collect();
+        format!(
+            "{}\n{uri}\n{}\n{canonical_headers}\n{}\n{}",
+            self.method.to_ascii_uppercase(),
+            query.join("&"),
+            signed.join(";"),
+            self.payload_hash
+        )
     }
-    let identity = Credentials::new(
-        auth.access_key,
-        EMULATOR_SECRET_KEY,
-        request.header("x-amz-security-token").map(str::to_owned),
-        None,
-        "regionkit-emulator",
-    )
-    .into();
-    let Ok(params) = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(auth.region)
-        .name(auth.service)
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()
-    else {
-        return false;
-    };
-    let params = params.into();
-    let Ok(signable) = SignableRequest::new(
-        request.method.as_str(),
-        url,
-        headers.into_iter(),
-        SignableBody::Bytes(&request.body),
-    ) else {
-        return false;
-    };
-    sign(signable, &params)
-        .map(|output| output.signature() == auth.signature)
-        .unwrap_or(false)
+}
+
+/// The hex signature SigV4 gives `request` with `secret` at `amz_date` for `scope`.
+fn sigv4_signature(
+    secret: &str,
+    amz_date: &str,
+    scope: &Scope<'_>,
+    request: &CanonicalRequest<'_>,
+) -> String {
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{}/{}/{}/aws4_request\n{}",
+        scope.date,
+        scope.region,
+        scope.service,
+        hex_sha256(request.text().as_bytes())
+    );
+    let key = [scope.date, scope.region, scope.service, "aws4_request"]
+        .iter()
+        .fold(format!("AWS4{secret}").into_bytes(), |key, part| {
+            hmac_sha256(&key, part.as_bytes())
+        });
+    hex(&hmac_sha256(&key, string_to_sign.as_bytes()))
+}
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    match hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(data);
+            mac.finalize().into_bytes().to_vec()
+        }
+        // HMAC takes a key of any length; this arm is never taken.
+        Err(_) => Vec::new(),
+    }
+}
+
+fn hex_sha256(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(data))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// URI encoding as SigV4 defines it: every byte but the unreserved `A-Z a-z 0-9 - _ . ~`
+/// becomes `%XY` with upper-case hex.
+fn uri_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// The Query parameters: the form body of a POST, the query string of a GET.
@@ -445,6 +530,48 @@ regionkit_emulator::inventory::submit! {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// AWS's published Signature Version 4 test suite (`aws-sig-v4-test-suite`): its
+    /// credentials, scope and the expected signatures of two of its requests.
+    const SUITE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    const SUITE_SCOPE: Scope<'static> = Scope {
+        date: "20150830",
+        region: "us-east-1",
+        service: "service",
+    };
+
+    fn suite_signature(query: &[(String, String)]) -> String {
+        let payload = hex_sha256(b"");
+        let request = CanonicalRequest {
+            method: "GET",
+            path: "/",
+            query,
+            headers: &[
+                ("host", "example.amazonaws.com"),
+                ("x-amz-date", "20150830T123600Z"),
+            ],
+            payload_hash: &payload,
+        };
+        sigv4_signature(SUITE_SECRET, "20150830T123600Z", &SUITE_SCOPE, &request)
+    }
+
+    #[test]
+    fn the_emulators_sigv4_check_reproduces_the_published_test_suite() {
+        // get-vanilla
+        assert_eq!(
+            suite_signature(&[]),
+            "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+        );
+        // get-vanilla-query-order-key-case: the query is sorted before signing.
+        let query = [
+            ("Param2".to_owned(), "value2".to_owned()),
+            ("Param1".to_owned(), "value1".to_owned()),
+        ];
+        assert_eq!(
+            suite_signature(&query),
+            "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"
+        );
+    }
 
     #[test]
     fn amz_dates_are_read_as_utc() {
