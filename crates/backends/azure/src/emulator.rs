@@ -171,6 +171,24 @@ const LOGICAL: &[(&str, &str)] = &[
     ("global", "Global"),
 ];
 
+/// The networks the emulator's config names: `eastus2`, `centralus` and `northeurope` have
+/// none, so they are `missing-region-config`.
+pub const CONFIGURED_VNETS: &[(&str, &str)] = &[
+    ("eastus", "regionkit-rg/regionkit-vnet-eastus"),
+    ("westus2", "regionkit-rg/regionkit-vnet-westus2"),
+];
+pub const CONFIGURED_SUBNETS: &[(&str, &str)] = &[
+    (
+        "westeurope",
+        "regionkit-rg/regionkit-vnet-westeurope/default",
+    ),
+    (
+        "swedencentral",
+        "regionkit-rg/regionkit-vnet-swedencentral/default",
+    ),
+    ("uksouth", "regionkit-rg/regionkit-vnet-uksouth/default"),
+];
+
 /// Locations on the first page of ListLocations; the rest follow through `nextLink`.
 const FIRST_PAGE: usize = 8;
 
@@ -493,7 +511,17 @@ impl EmulatedApi for AzureEmulator {
         creds.insert("type".into(), "client".into());
         creds.insert("client_id".into(), EMULATOR_CLIENT_ID.into());
         creds.insert("client_secret".into(), EMULATOR_CLIENT_SECRET.into());
+        let mut vpc_ids = serde_yaml::Mapping::new();
+        for (location, network) in CONFIGURED_VNETS {
+            vpc_ids.insert((*location).into(), (*network).into());
+        }
+        let mut subnet_ids = serde_yaml::Mapping::new();
+        for (location, subnet) in CONFIGURED_SUBNETS {
+            subnet_ids.insert((*location).into(), (*subnet).into());
+        }
         let mut section = serde_yaml::Mapping::new();
+        section.insert("vpc_ids".into(), serde_yaml::Value::Mapping(vpc_ids));
+        section.insert("subnet_ids".into(), serde_yaml::Value::Mapping(subnet_ids));
         section.insert("tenant_id".into(), EMULATOR_TENANT_ID.into());
         section.insert("subscription_id".into(), EMULATOR_SUBSCRIPTION_ID.into());
         section.insert("creds".into(), serde_yaml::Value::Mapping(creds));

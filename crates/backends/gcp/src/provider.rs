@@ -109,7 +109,7 @@ fn to_region(ctx: &DiscoveryContext, api: &ApiRegion) -> Region {
         if !gpu_quotas.is_empty() && gpu_quotas.iter().all(|q| q.limit <= 0.0) {
             let metrics: Vec<&str> = gpu_quotas.iter().map(|q| q.metric.as_str()).collect();
             ctx.warn(format!(
-                "{name}: every NVIDIA GPU quota is 0 ({}); no GPU VM can start there until you raise one (IAM & Admin > Quotas, metric `compute.googleapis.com/<name>` in {name})",
+                "{name}: every NVIDIA GPU quota is 0 ({}); no GPU VM can start there until one is raised (IAM & Admin > Quotas, filtered by that metric and region {name})",
                 metrics.join(", ")
             ));
             status = RegionStatus::Limited;
