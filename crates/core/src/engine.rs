@@ -436,6 +436,12 @@ impl RegionKit {
                 resolution.live_error = discovered.live_error;
                 // Only the account's current view is worth a closer look: a fallback answer
                 // came about because the provider is failing.
+                if refiner.is_some() && !resolution.source.is_current() {
+                    resolution.warnings.push(format!(
+                        "the regions of this {} answer were not checked more closely; some may be unusable for the account",
+                        resolution.source
+                    ));
+                }
                 if let Some(provider) = refiner.filter(|_| resolution.source.is_current()) {
                     let refined_until = self
                         .refine(
