@@ -409,6 +409,28 @@ mod tests {
     }
 
     #[test]
+    fn next_links_are_followed_only_on_the_endpoints_own_origin() {
+        let endpoint = Endpoint::parse(BACKEND, "https://management.azure.com", false).unwrap();
+        let client = ArmClient::new(
+            endpoint.clone(),
+            endpoint,
+            "tenant".to_owned(),
+            "00000000-0000-0000-0000-000000000000".to_owned(),
+            ClientSecret {
+                tenant_id: None,
+                client_id: "app".to_owned(),
+                client_secret: Secret::new("secret"),
+            },
+        );
+        assert!(client.same_origin(
+            "https://management.azure.com/subscriptions/x/locations?api-version=2022-12-01&$skiptoken=2"
+        ));
+        assert!(!client.same_origin("https://collector.example/steal?token"));
+        assert!(!client.same_origin("http://management.azure.com/subscriptions/x/locations"));
+        assert!(!client.same_origin("not a url"));
+    }
+
+    #[test]
     fn an_unknown_subscription_is_a_permanent_rejection() {
         let body = r#"{"error": {"code": "SubscriptionNotFound", "message": "The subscription could not be found."}}"#;
         let error = classify(&response(404, body));

@@ -207,3 +207,21 @@ async fn default_credentials_without_any_adc_file_are_a_config_error_with_the_fi
         "{text}"
     );
 }
+
+/// An assertion signed by a key the account does not have is refused by the token endpoint:
+/// the emulator checks the RS256 signature, so the signing is tested end to end.
+#[tokio::test]
+async fn an_assertion_signed_with_another_key_is_refused() {
+    let gcp = spec().start().await;
+    let other_key = include_str!("../testdata/unrelated-test-key.pem");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&service_account_json(EMULATOR_CLIENT_EMAIL)).unwrap();
+    value["private_key"] = serde_json::Value::String(other_key.to_owned());
+    let creds = format!("{{type: service_account, data: '{value}'}}");
+    let error = gcp
+        .discover(&gcp.section_with_creds(&creds, &format!("    project_id: {EMULATOR_PROJECT}\n")))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ProviderErrorKind::Auth, "{error}");
+    assert!(error.message.contains("Invalid JWT Signature"), "{error}");
+}
