@@ -740,3 +740,77 @@ async fn a_dstack_config_with_dstacks_own_aws_keys_loads_unchanged() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(kept(&json(&output)), ["us-east-1", "eu-west-1"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_azure_shows_the_pin_the_defaults_sku_restrictions_and_both_network_keys() {
+    let (code, text) = explain("azure").await;
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(verdict(&text, "eastus"), "kept");
+    assert_eq!(verdict(&text, "westus"), "no-image");
+    assert_eq!(verdict(&text, "japaneast"), "not-in-defaults");
+    assert_eq!(verdict(&text, "westeurope"), "not-enabled");
+    assert_eq!(verdict(&text, "eastus2"), "missing-region-config");
+    assert!(
+        text.contains("`vpc_ids` and `subnet_ids` have no entry for eastus2"),
+        "explain names both keys that lack the location:\n{text}"
+    );
+    assert!(
+        text.contains("NotAvailableForSubscription"),
+        "explain says why the SKUs exclude westeurope:\n{text}"
+    );
+    assert!(
+        !text.contains("unitedstates"),
+        "a geography is not a region:\n{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_gcp_shows_the_defaults_and_a_down_region() {
+    let (code, text) = explain("gcp").await;
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(verdict(&text, "us-central1"), "kept");
+    assert_eq!(verdict(&text, "me-central2"), "not-in-defaults");
+    assert_eq!(verdict(&text, "africa-south1"), "unavailable");
+    assert!(
+        text.contains("NVIDIA_H100_GPUS"),
+        "the zero GPU quota is named:\n{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn naming_an_azure_image_region_outside_the_defaults_keeps_it() {
+    std::hint::black_box(regionkit::descriptors());
+    let emulator = Emulator::new().only(["azure"]).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("regionkit.yml");
+    // The emulator's service principal, without the networking keys of its own config.
+    std::fs::write(
+        &config,
+        format!(
+            "backends:\n  - type: azure\n    endpoint: {}\n    tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47\n    subscription_id: 00000000-0000-0000-0000-000000000000\n    creds: {{type: client, client_id: 11111111-2222-3333-4444-555555555555, client_secret: emulator~azure~client~secret~0123456789}}\n    regions: [koreacentral, eastus]\n",
+            emulator.endpoint("azure")
+        ),
+    )
+    .unwrap();
+    let output = regionkit(
+        &[
+            "regions",
+            "azure",
+            "--config",
+            path(&config),
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value = json(&output);
+    let kept: Vec<&str> = value["backends"][0]["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(kept, ["koreacentral", "eastus"]);
+}

@@ -128,6 +128,7 @@ pub struct RegionKit {
     backend_cache_policies: Arc<HashMap<String, CachePolicy>>,
     snapshots: Option<Arc<dyn SnapshotStore>>,
     refinements: Arc<RefinementCache>,
+    refining: Arc<RefinementFlights>,
     /// One provider per account, built on its first cache miss and kept, so its credentials
     /// and tokens live as long as the kit.
     providers: Arc<Mutex<HashMap<AccountKey, Arc<dyn RegionProvider>>>>,
@@ -138,6 +139,11 @@ pub struct RegionKit {
 
 /// Refinements of single regions, per account, each with the time it was made.
 type RefinementCache = Mutex<HashMap<(AccountKey, String), (Instant, Refined)>>;
+
+/// Refinements under way, per account and region: concurrent resolves share one call, as they
+/// share one discovery.
+type RefinementFlights = Mutex<HashMap<(AccountKey, String), Arc<RefinementFlight>>>;
+type RefinementFlight = tokio::sync::OnceCell<std::result::Result<Refined, ProviderError>>;
 
 /// What a finished answer depends on besides the provider: the whole backend section and the
 /// run's restriction.
@@ -164,6 +170,7 @@ impl RegionKit {
             backend_cache_policies: Arc::new(HashMap::new()),
             snapshots: None,
             refinements: Arc::default(),
+            refining: Arc::default(),
             providers: Arc::default(),
             answers: Arc::default(),
         })
@@ -441,6 +448,12 @@ impl RegionKit {
                 resolution.live_error = discovered.live_error;
                 // Only the account's current view is worth a closer look: a fallback answer
                 // came about because the provider is failing.
+                if refiner.is_some() && !resolution.source.is_current() {
+                    resolution.warnings.push(format!(
+                        "the regions of this {} answer were not checked more closely; some may be unusable for the account",
+                        resolution.source
+                    ));
+                }
                 if let Some(provider) = refiner.filter(|_| resolution.source.is_current()) {
                     let refined_until = self
                         .refine(
@@ -499,7 +512,10 @@ impl RegionKit {
         let mut todo = Vec::new();
         let mut fresh_until = Instant::now().checked_add(ttl);
         {
+            // Both locks, in the order answers are stored under: a refinement is either
+            // cached or under way, never neither.
             let cache = self.refinements.lock().unwrap_or_else(|p| p.into_inner());
+            let mut flights = self.refining.lock().unwrap_or_else(|p| p.into_inner());
             for region in &resolution.regions {
                 match cache.get(&key_of(region)) {
                     Some((at, refined)) if !options.refresh && at.elapsed() < ttl => {
@@ -508,26 +524,33 @@ impl RegionKit {
                             .map(|(until, this)| until.min(this));
                         known.insert(region.id.as_str().to_owned(), refined.clone());
                     }
-                    _ => todo.push(region.clone()),
+                    _ => {
+                        let flight = flights.entry(key_of(region)).or_default().clone();
+                        todo.push((region.clone(), flight));
+                    }
                 }
             }
         }
         let ctx = DiscoveryContext::new(descriptor.id, self.http_for(descriptor), deadline);
-        let looked: Vec<(Region, Result<Refined, ProviderError>)> = stream::iter(todo)
-            .map(|region| {
+        let looked: Vec<(
+            Region,
+            Arc<RefinementFlight>,
+            Result<Refined, ProviderError>,
+        )> = stream::iter(todo)
+            .map(|(region, flight)| {
                 let provider = provider.clone();
                 let ctx = &ctx;
                 async move {
                     let budget = deadline.saturating_duration_since(Instant::now());
-                    let result =
-                        match tokio::time::timeout(budget, provider.refine(ctx, &region)).await {
-                            Ok(result) => result,
-                            Err(_) => Err(ProviderError::unavailable(
-                                descriptor.id,
-                                "no answer before the deadline",
-                            )),
-                        };
-                    (region, result)
+                    let shared = flight.get_or_init(|| provider.refine(ctx, &region));
+                    let result = match tokio::time::timeout(budget, shared).await {
+                        Ok(result) => result.clone(),
+                        Err(_) => Err(ProviderError::unavailable(
+                            descriptor.id,
+                            "no answer before the deadline",
+                        )),
+                    };
+                    (region, flight, result)
                 }
             })
             .buffer_unordered(descriptor.tuning.refine_concurrency.max(1))
@@ -536,7 +559,15 @@ impl RegionKit {
         resolution.warnings.extend(ctx.warnings());
         {
             let mut cache = self.refinements.lock().unwrap_or_else(|p| p.into_inner());
-            for (region, result) in looked {
+            let mut flights = self.refining.lock().unwrap_or_else(|p| p.into_inner());
+            for (region, flight, result) in looked {
+                // Once answered (into the cache) or failed, the next resolve starts afresh.
+                if flights
+                    .get(&key_of(&region))
+                    .is_some_and(|f| Arc::ptr_eq(f, &flight) && f.initialized())
+                {
+                    flights.remove(&key_of(&region));
+                }
                 match result {
                     Ok(refined) => {
                         cache.insert(key_of(&region), (Instant::now(), refined.clone()));

@@ -4,10 +4,14 @@ use regionkit_core::BackendDescriptor;
 
 #[cfg(feature = "aws")]
 pub use regionkit_aws as aws;
+#[cfg(feature = "azure")]
+pub use regionkit_azure as azure;
 #[cfg(feature = "cudo")]
 pub use regionkit_cudo as cudo;
 #[cfg(feature = "datacrunch")]
 pub use regionkit_datacrunch as datacrunch;
+#[cfg(feature = "gcp")]
+pub use regionkit_gcp as gcp;
 #[cfg(feature = "lambda")]
 pub use regionkit_lambda as lambda;
 #[cfg(feature = "oci")]
@@ -23,10 +27,14 @@ pub use regionkit_vastai as vastai;
 pub const ENABLED: &[&str] = &[
     #[cfg(feature = "aws")]
     "aws",
+    #[cfg(feature = "azure")]
+    "azure",
     #[cfg(feature = "cudo")]
     "cudo",
     #[cfg(feature = "datacrunch")]
     "datacrunch",
+    #[cfg(feature = "gcp")]
+    "gcp",
     #[cfg(feature = "lambda")]
     "lambda",
     #[cfg(feature = "oci")]
@@ -45,10 +53,14 @@ pub fn descriptors() -> Vec<&'static BackendDescriptor> {
     vec![
         #[cfg(feature = "aws")]
         &regionkit_aws::DESCRIPTOR,
+        #[cfg(feature = "azure")]
+        &regionkit_azure::DESCRIPTOR,
         #[cfg(feature = "cudo")]
         &regionkit_cudo::DESCRIPTOR,
         #[cfg(feature = "datacrunch")]
         &regionkit_datacrunch::DESCRIPTOR,
+        #[cfg(feature = "gcp")]
+        &regionkit_gcp::DESCRIPTOR,
         #[cfg(feature = "lambda")]
         &regionkit_lambda::DESCRIPTOR,
         #[cfg(feature = "oci")]

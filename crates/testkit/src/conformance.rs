@@ -641,12 +641,17 @@ fn builtin_fallback(spec: &BackendSpec, report: BackendReport) -> ProviderError 
     let listed: BTreeSet<String> = kept.union(&excluded).cloned().collect();
     assert_eq!(listed, known, "the fallback is not the builtin list");
     if let Some(pinned) = policy.pinned {
+        // No regions are named here, so a backend with defaults keeps only those.
         let usable: BTreeSet<String> = known
             .iter()
             .filter(|id| pinned.contains(id))
+            .filter(|id| policy.defaults.is_none_or(|d| d.contains(id)))
             .cloned()
             .collect();
-        assert_eq!(kept, usable, "the fallback keeps other than pinned ∩ known");
+        assert_eq!(
+            kept, usable,
+            "the fallback keeps other than pinned ∩ defaults ∩ known"
+        );
     }
     resolution
         .live_error
