@@ -38,8 +38,10 @@ struct Column {
 /// a new backend joins the matrix by adding its row (and its exceptions, with reasons).
 const PINNED: &[&str] = &[
     "aws",
+    "azure",
     "cudo",
     "datacrunch",
+    "gcp",
     "lambda",
     "oci",
     "runpod",

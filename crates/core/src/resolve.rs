@@ -635,25 +635,25 @@ fn glob_match_by<T: Copy + GlobSymbol>(
 
 /// A pattern symbol: a byte of an ASCII pattern, or a char of any other.
 trait GlobSymbol {
-    fn is_star(self) -> bool;
-    fn is_question(self) -> bool;
+    fn is_star(&self) -> bool;
+    fn is_question(&self) -> bool;
 }
 
 impl GlobSymbol for u8 {
-    fn is_star(self) -> bool {
-        self == b'*'
+    fn is_star(&self) -> bool {
+        *self == b'*'
     }
-    fn is_question(self) -> bool {
-        self == b'?'
+    fn is_question(&self) -> bool {
+        *self == b'?'
     }
 }
 
 impl GlobSymbol for char {
-    fn is_star(self) -> bool {
-        self == '*'
+    fn is_star(&self) -> bool {
+        *self == '*'
     }
-    fn is_question(self) -> bool {
-        self == '?'
+    fn is_question(&self) -> bool {
+        *self == '?'
     }
 }
 
