@@ -1096,7 +1096,57 @@ mod tests {
         assert!(!glob_matches("a*b*c", "aXbYbZ"));
         // Non-ASCII names take the other path and match case-insensitively too.
         assert!(glob_matches("zürich-*", "ZÜRICH-1"));
+        assert!(glob_matches("zürich-?", "ZÜRICH-1"));
         assert!(!glob_matches("zürich-?", "zürich-12"));
+        assert!(!glob_matches("zürich-1", "zürich-2"));
+        // `?` is one character, not one byte, even when only the name is non-ASCII.
+        assert!(glob_matches("?-1", "ü-1"));
+    }
+
+    #[test]
+    fn a_restriction_keeps_what_it_was_given_and_its_fingerprint_tells_lists_apart() {
+        let names = vec!["us-*".to_owned(), "eu-west-1".to_owned()];
+        let restriction = Restriction::new("regions", names.clone());
+        assert_eq!(restriction.field(), "regions");
+        assert_eq!(restriction.names(), names.as_slice());
+        let same = Restriction::new("regions", names.clone());
+        assert_eq!(restriction.fingerprint(), same.fingerprint());
+        let other_names = Restriction::new("regions", vec!["us-*".to_owned()]);
+        let other_field = Restriction::new("--region", names);
+        assert_ne!(restriction.fingerprint(), other_names.fingerprint());
+        assert_ne!(restriction.fingerprint(), other_field.fingerprint());
+    }
+
+    #[test]
+    fn an_exclusion_explains_itself_by_its_detail_else_its_reason() {
+        let plain = Exclusion::new(RegionId::new("us-west-1"), ExclusionReason::NoImage);
+        assert_eq!(plain.explanation(), ExclusionReason::NoImage.explanation());
+        let detailed = plain.with_detail("`vpc_ids` has no entry for us-west-1");
+        assert_eq!(
+            detailed.explanation(),
+            "`vpc_ids` has no entry for us-west-1"
+        );
+    }
+
+    #[test]
+    fn a_resolutions_age_counts_from_when_the_provider_answered() {
+        let mut r = run(
+            &RegionPolicy::dynamic(KNOWN),
+            &Default::default(),
+            Source::Snapshot,
+            None,
+            None,
+        )
+        .unwrap();
+        r.fetched_at = SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+        assert!(r.age() >= std::time::Duration::from_secs(3 * 86_400));
+        assert!(r.age() < std::time::Duration::from_secs(4 * 86_400));
+        r.fetched_at = SystemTime::now() + std::time::Duration::from_secs(60);
+        assert_eq!(
+            r.age(),
+            std::time::Duration::ZERO,
+            "a future time is no age"
+        );
     }
 
     #[test]
