@@ -533,6 +533,195 @@ mod tests {
         )));
     }
 
+    fn good() -> Result<(Vec<Region>, Vec<String>), ProviderError> {
+        Ok((vec![Region::new("us-east-1")], Vec::new()))
+    }
+
+    fn failed() -> Result<(Vec<Region>, Vec<String>), ProviderError> {
+        Err(ProviderError::unavailable("lambda", "scripted outage"))
+    }
+
+    /// Ten seconds fresh, ten more stale-while-revalidate, thirty stale-if-error, five of rest.
+    fn timed() -> CachePolicy {
+        CachePolicy::default()
+            .with_ttl(Duration::from_secs(10))
+            .with_stale_while_revalidate(Duration::from_secs(10))
+            .with_stale_if_error(Duration::from_secs(30))
+            .with_negative_ttl(Duration::from_secs(5))
+    }
+
+    fn kind(lookup: &Lookup) -> &'static str {
+        match lookup {
+            Lookup::Fresh(_) => "fresh",
+            Lookup::Stale {
+                revalidate: true, ..
+            } => "stale+revalidate",
+            Lookup::Stale {
+                revalidate: false, ..
+            } => "stale",
+            Lookup::Failed { .. } => "failed",
+            Lookup::Miss => "miss",
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_is_fresh_then_stale_then_gone_exactly_at_its_boundaries() {
+        let cache = Arc::new(RegionCache::new());
+        let key = AccountKey::new("lambda", "acct");
+        let policy = timed();
+        assert!(cache
+            .flight(&key, &policy, || async { good() })
+            .await
+            .is_ok());
+        let at = |secs: u64| Duration::from_secs(secs);
+        tokio::time::advance(at(5)).await;
+        assert_eq!(kind(&cache.lookup(&key, &policy)), "fresh");
+        tokio::time::advance(at(5)).await;
+        assert_eq!(
+            kind(&cache.lookup(&key, &policy)),
+            "stale+revalidate",
+            "at the TTL"
+        );
+        tokio::time::advance(at(10)).await;
+        assert_eq!(
+            kind(&cache.lookup(&key, &policy)),
+            "miss",
+            "at TTL + revalidate"
+        );
+        // Stale-if-error reaches further, and ends exactly at TTL + stale-if-error.
+        assert!(cache.usable_after_error(&key, &policy).is_some());
+        tokio::time::advance(at(20)).await;
+        assert!(cache.usable_after_error(&key, &policy).is_none());
+        let until = cache
+            .usable_after_error(&key, &CachePolicy::default())
+            .and_then(|f| f.fresh_until(Duration::from_secs(60)));
+        assert!(until.is_some());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_is_remembered_for_the_negative_ttl_and_no_longer() {
+        let cache = Arc::new(RegionCache::new());
+        let key = AccountKey::new("lambda", "acct");
+        let policy = timed();
+        assert!(cache
+            .flight(&key, &policy, || async { failed() })
+            .await
+            .is_err());
+        tokio::time::advance(Duration::from_secs(4)).await;
+        assert_eq!(kind(&cache.lookup(&key, &policy)), "failed");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(
+            kind(&cache.lookup(&key, &policy)),
+            "miss",
+            "at the negative TTL"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stale_answer_after_a_failure_is_served_without_asking_again() {
+        let cache = Arc::new(RegionCache::new());
+        let key = AccountKey::new("lambda", "acct");
+        let policy = timed();
+        assert!(cache
+            .flight(&key, &policy, || async { good() })
+            .await
+            .is_ok());
+        tokio::time::advance(Duration::from_secs(12)).await;
+        assert!(cache
+            .flight(&key, &policy, || async { failed() })
+            .await
+            .is_err());
+        assert_eq!(kind(&cache.lookup(&key, &policy)), "stale");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_discovery_under_way_is_better_than_repeating_the_last_failure() {
+        let cache = Arc::new(RegionCache::new());
+        let key = AccountKey::new("lambda", "acct");
+        let policy = timed();
+        assert!(cache
+            .flight(&key, &policy, || async { failed() })
+            .await
+            .is_err());
+        let _pending = cache.flight(&key, &policy, std::future::pending);
+        assert_eq!(kind(&cache.lookup(&key, &policy)), "miss");
+    }
+
+    #[tokio::test]
+    async fn a_discovery_that_panics_leaves_a_failure_not_a_stuck_flight() {
+        let cache = Arc::new(RegionCache::new());
+        let key = AccountKey::new("lambda", "acct");
+        let policy = timed();
+        let result = cache
+            .flight(&key, &policy, || async {
+                // `black_box` keeps the answer after the panic reachable, so the types hold.
+                if std::hint::black_box(true) {
+                    panic!("scripted panic in discovery");
+                }
+                good()
+            })
+            .await;
+        assert!(result.is_err());
+        match cache.lookup(&key, &policy) {
+            Lookup::Failed { error, .. } => {
+                assert!(error.message.contains("internal error"), "{error}")
+            }
+            other => panic!("expected the failure, got {}", kind(&other)),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_cache_counts_clears_and_describes_itself() {
+        let cache = Arc::new(RegionCache::new());
+        assert!(cache.is_empty());
+        let key = AccountKey::new("lambda", "acct");
+        assert!(cache
+            .flight(&key, &CachePolicy::default(), || async { good() })
+            .await
+            .is_ok());
+        assert_eq!(cache.len(), 1);
+        assert!(!cache.is_empty());
+        assert!(format!("{cache:?}").contains("entries: 1"), "{cache:?}");
+        cache.clear();
+        assert_eq!(cache.len(), 0);
+        assert_eq!(kind(&cache.lookup(&key, &CachePolicy::default())), "miss");
+        assert_eq!(key.to_string(), "lambda/acct");
+        let policy = CachePolicy::default().with_negative_ttl(Duration::from_secs(7));
+        assert_eq!(policy.negative_ttl, Duration::from_secs(7));
+        assert_eq!(
+            timed().horizon(),
+            Duration::from_secs(40),
+            "TTL plus the longer stale window"
+        );
+    }
+
+    #[tokio::test]
+    async fn spent_entries_are_swept_only_past_the_threshold_and_live_ones_never() {
+        let cache = Arc::new(RegionCache::new());
+        let live = AccountKey::new("lambda", "live");
+        assert!(cache
+            .flight(&live, &CachePolicy::default(), || async { good() })
+            .await
+            .is_ok());
+        // Spent entries (nothing can serve a caller) pile up to the threshold untouched...
+        for i in 0..SWEEP_ABOVE {
+            let key = AccountKey::new("lambda", format!("spent-{i}"));
+            assert!(cache
+                .flight(&key, &CachePolicy::disabled(), || async { good() })
+                .await
+                .is_ok());
+        }
+        assert_eq!(cache.len(), SWEEP_ABOVE + 1);
+        // ...and the next one past it sweeps them, keeping the live entry.
+        let last = AccountKey::new("lambda", "last");
+        assert!(cache
+            .flight(&last, &CachePolicy::disabled(), || async { good() })
+            .await
+            .is_ok());
+        assert_eq!(cache.len(), 2);
+        assert_eq!(kind(&cache.lookup(&live, &CachePolicy::default())), "fresh");
+    }
+
     #[tokio::test]
     async fn spent_entries_are_swept_once_the_cache_grows() {
         let cache = Arc::new(RegionCache::new());
