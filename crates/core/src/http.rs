@@ -578,6 +578,134 @@ mod tests {
     }
 
     #[test]
+    fn backoff_waits_at_least_half_its_ceiling() {
+        let policy =
+            HttpPolicy::default().with_backoff(Duration::from_millis(100), Duration::from_secs(5));
+        for _ in 0..100 {
+            let wait = policy.backoff(1);
+            assert!(
+                wait >= Duration::from_millis(50) && wait <= Duration::from_millis(100),
+                "{wait:?}"
+            );
+        }
+        assert!(
+            policy.backoff(3) >= Duration::from_millis(200),
+            "doubles each attempt"
+        );
+    }
+
+    /// A loopback server that writes `raw` as its whole answer to every connection, then
+    /// closes it.
+    async fn raw_server(raw: &'static [u8]) -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let _ = socket.write_all(raw).await;
+                let _ = socket.shutdown().await;
+            }
+        });
+        addr
+    }
+
+    async fn get_with_cap(
+        addr: std::net::SocketAddr,
+        cap: usize,
+    ) -> Result<HttpResponse, ProviderError> {
+        let http = HttpClient::new(
+            HttpPolicy::default()
+                .with_max_attempts(1)
+                .with_max_body_bytes(cap),
+        )
+        .unwrap();
+        let request = http.client().get(format!("http://{addr}/"));
+        http.send(
+            "lambda",
+            request,
+            Instant::now() + Duration::from_secs(5),
+            &classify_by_status,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_body_of_exactly_the_cap_is_read_and_one_byte_more_is_refused() {
+        let exact = raw_server(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nabcd").await;
+        assert_eq!(get_with_cap(exact, 4).await.unwrap().body.as_ref(), b"abcd");
+        let over = get_with_cap(exact, 3).await.unwrap_err();
+        assert!(over.message.contains("3-byte limit"), "{}", over.message);
+        // Without a length up front, the cap is counted as the body arrives.
+        let chunked = raw_server(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n6\r\nabcdef\r\n0\r\n\r\n",
+        )
+        .await;
+        assert_eq!(
+            get_with_cap(chunked, 6).await.unwrap().body.as_ref(),
+            b"abcdef"
+        );
+        let over = get_with_cap(chunked, 5).await.unwrap_err();
+        assert!(over.message.contains("5-byte limit"), "{}", over.message);
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_off_mid_way_is_named_as_such() {
+        let addr = raw_server(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc").await;
+        let error = get_with_cap(addr, 1000).await.unwrap_err();
+        assert_eq!(error.kind, ProviderErrorKind::Unavailable);
+        assert!(error.message.contains("cut off"), "{}", error.message);
+    }
+
+    #[tokio::test]
+    async fn redirects_within_the_origin_are_followed_up_to_the_limit() {
+        let (end, reached) = server(200, None, "{}").await;
+        let (one_hop, _) = server(307, Some(format!("http://{end}/final")), "").await;
+        // A redirect to another port is another origin; within one server it is followed.
+        let app = axum::Router::new()
+            .route(
+                "/a",
+                axum::routing::get(|| async { axum::response::Redirect::temporary("/b") }),
+            )
+            .route(
+                "/b",
+                axum::routing::get(|| async { axum::response::Redirect::temporary("/c") }),
+            )
+            .route("/c", axum::routing::get(|| async { "{}" }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let send = |max: usize, url: String| async move {
+            let policy = HttpPolicy {
+                max_redirects: max,
+                ..HttpPolicy::default()
+            };
+            let http = HttpClient::new(policy.with_max_attempts(1)).unwrap();
+            let request = http.client().get(url);
+            http.send(
+                "lambda",
+                request,
+                Instant::now() + Duration::from_secs(5),
+                &classify_by_status,
+            )
+            .await
+        };
+        assert_eq!(
+            send(2, format!("http://{addr}/a")).await.unwrap().status,
+            200
+        );
+        let error = send(1, format!("http://{addr}/a")).await.unwrap_err();
+        assert!(
+            error.message.contains("more than 1 redirects"),
+            "{}",
+            error.message
+        );
+        assert!(send(3, format!("http://{one_hop}/")).await.is_err());
+        assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    #[test]
     fn truncated_json_is_named_as_such() {
         let err = decode_json::<serde_json::Value>("lambda", br#"{"data": [{"name": "us-ea"#)
             .unwrap_err();
