@@ -695,6 +695,36 @@ mod tests {
         );
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_is_swept_once_past_its_horizon_and_kept_while_recent() {
+        let cache = Arc::new(RegionCache::new());
+        let policy = timed();
+        let old = AccountKey::new("lambda", "old-failure");
+        assert!(cache
+            .flight(&old, &policy, || async { failed() })
+            .await
+            .is_err());
+        tokio::time::advance(policy.horizon() + Duration::from_secs(1)).await;
+        let recent = AccountKey::new("lambda", "recent-failure");
+        assert!(cache
+            .flight(&recent, &policy, || async { failed() })
+            .await
+            .is_err());
+        // Two entries, then spent ones until the count passes the threshold: the last insert
+        // sweeps.
+        for i in 0..SWEEP_ABOVE {
+            let key = AccountKey::new("lambda", format!("spent-{i}"));
+            assert!(cache
+                .flight(&key, &CachePolicy::disabled(), || async { good() })
+                .await
+                .is_ok());
+            tokio::time::advance(Duration::from_millis(1)).await;
+        }
+        // The sweep took the old failure and the spent answers, and kept the recent failure.
+        assert_eq!(cache.len(), 2);
+        assert_eq!(kind(&cache.lookup(&recent, &policy)), "failed");
+    }
+
     #[tokio::test]
     async fn spent_entries_are_swept_only_past_the_threshold_and_live_ones_never() {
         let cache = Arc::new(RegionCache::new());
