@@ -8,6 +8,8 @@ pub use regionkit_aws as aws;
 pub use regionkit_cudo as cudo;
 #[cfg(feature = "datacrunch")]
 pub use regionkit_datacrunch as datacrunch;
+#[cfg(feature = "kubernetes")]
+pub use regionkit_kubernetes as kubernetes;
 #[cfg(feature = "lambda")]
 pub use regionkit_lambda as lambda;
 #[cfg(feature = "oci")]
@@ -27,6 +29,8 @@ pub const ENABLED: &[&str] = &[
     "cudo",
     #[cfg(feature = "datacrunch")]
     "datacrunch",
+    #[cfg(feature = "kubernetes")]
+    "kubernetes",
     #[cfg(feature = "lambda")]
     "lambda",
     #[cfg(feature = "oci")]
@@ -49,6 +53,8 @@ pub fn descriptors() -> Vec<&'static BackendDescriptor> {
         &regionkit_cudo::DESCRIPTOR,
         #[cfg(feature = "datacrunch")]
         &regionkit_datacrunch::DESCRIPTOR,
+        #[cfg(feature = "kubernetes")]
+        &regionkit_kubernetes::DESCRIPTOR,
         #[cfg(feature = "lambda")]
         &regionkit_lambda::DESCRIPTOR,
         #[cfg(feature = "oci")]
