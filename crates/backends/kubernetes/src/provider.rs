@@ -144,12 +144,18 @@ fn to_region(ctx: &DiscoveryContext, context: &str, nodes: &[Node]) -> Region {
         .iter()
         .filter_map(|n| label(n, &ZONE_LABELS))
         .collect();
-    let mut region = Region::new(context.to_owned())
-        .with_status(status)
-        .with_zones(zones.into_iter().map(str::to_owned).collect());
+    let zones: Vec<String> = zones.into_iter().map(str::to_owned).collect();
+    let mut region = Region::new(context.to_owned()).with_status(status);
     if !regions.is_empty() {
-        let raw: Vec<&str> = regions.into_iter().collect();
-        region = region.with_location(Location::raw_only(raw.join(", ")));
+        let raw = regions.into_iter().collect::<Vec<_>>().join(", ");
+        // The display name carries the cloud region and zones, so tables show them.
+        let name = match zones.is_empty() {
+            true => raw.clone(),
+            false => format!("{raw} ({})", zones.join(", ")),
+        };
+        region = region
+            .with_display_name(name)
+            .with_location(Location::raw_only(raw));
     }
-    region
+    region.with_zones(zones)
 }
