@@ -227,6 +227,23 @@ impl Kubeconfig {
                 ))
             }
         };
+        // Checked here so that a bad certificate is a config error when the section is read,
+        // not a failure at every discovery.
+        if let Some(ca) = &ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(ca).unwrap_or_default();
+            if certs.is_empty() {
+                return Err(format!(
+                    "context `{name}`: the certificate authority is not a PEM certificate; give `certificate-authority-data` as base64 of the PEM file"
+                ));
+            }
+        }
+        if let Some(pem) = &identity_pem {
+            reqwest::Identity::from_pem(pem.expose().as_bytes()).map_err(|_| {
+                format!(
+                    "context `{name}`: the client certificate and key are not a PEM certificate and private key"
+                )
+            })?;
+        }
         Ok(ClusterAccess {
             context: name.to_owned(),
             server: cluster.server.clone(),

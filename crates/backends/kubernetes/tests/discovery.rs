@@ -226,3 +226,84 @@ async fn every_cluster_rejecting_the_token_is_one_auth_error() -> TestResult {
         }
     }
 }
+
+/// A section for `kubeconfig` (YAML text) with no `endpoint`.
+fn section_for(kubeconfig: &str, contexts: &str) -> regionkit_core::BackendConfig {
+    regionkit_testkit::section_from_yaml(&format!(
+        "backends:\n  - type: kubernetes\n    kubeconfig: {{data: {}}}\n{contexts}",
+        serde_json::Value::String(kubeconfig.to_owned())
+    ))
+}
+
+#[tokio::test]
+async fn insecure_skip_tls_verify_is_honoured_with_a_warning() -> TestResult {
+    let kubernetes = spec().start().await;
+    let data = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gpu-east\nclusters:\n- name: gpu-east\n  cluster: {{server: '{}/clusters/gpu-east', insecure-skip-tls-verify: true}}\ncontexts:\n- name: gpu-east\n  context: {{cluster: gpu-east, user: ci}}\nusers:\n- name: ci\n  user: {{token: {EMULATOR_TOKEN}}}\n",
+        kubernetes.endpoint()
+    );
+    let report = kubernetes
+        .resolve(section_for(&data, ""), &Default::default())
+        .await;
+    let resolution = report.resolution.ok_or("no resolution")?;
+    assert!(
+        resolution
+            .warnings
+            .iter()
+            .any(|w| w.contains("gpu-east") && w.contains("insecure-skip-tls-verify")),
+        "{:?}",
+        resolution.warnings
+    );
+    Ok(())
+}
+
+#[test]
+fn a_certificate_authority_that_is_not_pem_is_a_config_error_naming_the_context() {
+    let data = "apiVersion: v1\nkind: Config\ncurrent-context: eks\nclusters:\n- name: eks\n  cluster: {server: 'https://eks.example', certificate-authority-data: bm90IGEgY2VydGlmaWNhdGU=}\ncontexts:\n- name: eks\n  context: {cluster: eks, user: ci}\nusers:\n- name: ci\n  user: {token: abc}\n";
+    match (regionkit_kubernetes::DESCRIPTOR.build)(&section_for(data, "")) {
+        Ok(provider) => panic!("built {provider:?}"),
+        Err(error) => {
+            let text = error.to_string();
+            assert!(
+                text.contains("`eks`") && text.contains("certificate authority"),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_client_key_without_its_certificate_is_a_config_error_that_never_shows_the_key() {
+    let data = "apiVersion: v1\nkind: Config\ncurrent-context: eks\nclusters:\n- name: eks\n  cluster: {server: 'https://eks.example'}\ncontexts:\n- name: eks\n  context: {cluster: eks, user: ci}\nusers:\n- name: ci\n  user: {client-key-data: c2VjcmV0LWtleS1ieXRlcw==}\n";
+    match (regionkit_kubernetes::DESCRIPTOR.build)(&section_for(data, "")) {
+        Ok(provider) => panic!("built {provider:?}"),
+        Err(error) => {
+            let text = error.to_string();
+            assert!(
+                text.contains("`eks`") && text.contains("certificate"),
+                "{text}"
+            );
+            assert!(!text.contains("c2VjcmV0LWtleS1ieXRlcw"), "{text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_context_with_a_ca_and_a_client_certificate_from_files_is_listed() -> TestResult {
+    // A throwaway self-signed certificate and key made for these tests only.
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let kubernetes = spec().start().await;
+    let data = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gpu-east\nclusters:\n- name: gpu-east\n  cluster: {{server: '{}/clusters/gpu-east', certificate-authority: '{fixtures}/test-client.crt'}}\ncontexts:\n- name: gpu-east\n  context: {{cluster: gpu-east, user: ci}}\nusers:\n- name: ci\n  user: {{token: {EMULATOR_TOKEN}, client-certificate: '{fixtures}/test-client.crt', client-key: '{fixtures}/test-client.key'}}\n",
+        kubernetes.endpoint()
+    );
+    let section = section_for(&data, "");
+    let shown = format!("{:?}", kubernetes.provider(&section));
+    assert!(!shown.contains("PRIVATE KEY"), "{shown}");
+    let regions = kubernetes.discover(&section).await?;
+    assert_eq!(
+        find(&regions, "gpu-east").map(|r| r.status),
+        Some(RegionStatus::Available)
+    );
+    Ok(())
+}
