@@ -42,6 +42,7 @@ const PINNED: &[&str] = &[
     "cudo",
     "datacrunch",
     "gcp",
+    "kubernetes",
     "lambda",
     "oci",
     "runpod",
@@ -50,19 +51,37 @@ const PINNED: &[&str] = &[
 ];
 
 /// (backend, column, outcome, why): the cells where the provider makes another answer right.
-const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[(
-    "tensordock",
-    "empty",
-    "live:empty-result",
-    "an empty listing is TensorDock's normal state (no host has capacity): every known place is unavailable",
-)];
+const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "tensordock",
+        "empty",
+        "live:empty-result",
+        "an empty listing is TensorDock's normal state (no host has capacity): every known place is unavailable",
+    ),
+    (
+        "kubernetes",
+        "empty",
+        "live:empty-result",
+        "clusters that answer with no node are listed, each unavailable: the contexts are still the regions",
+    ),
+];
+
+/// Backends whose regions are whatever their clusters report: no builtin list can know them,
+/// so where another backend falls back to its builtin list, these report the live error.
+const CLUSTER_SCOPED: &[&str] = &["kubernetes"];
 
 /// What `backend` must answer in `column`.
-fn pinned(backend: &str, column: &Column) -> &'static str {
-    EXCEPTIONS
+fn pinned(backend: &str, column: &Column) -> String {
+    if let Some((_, _, outcome, _)) = EXCEPTIONS
         .iter()
         .find(|(b, c, _, _)| *b == backend && *c == column.name)
-        .map_or(column.expect, |(_, _, outcome, _)| outcome)
+    {
+        return (*outcome).to_owned();
+    }
+    if CLUSTER_SCOPED.contains(&backend) {
+        return column.expect.replace("builtin<", "error:");
+    }
+    column.expect.to_owned()
 }
 
 fn columns() -> Vec<Column> {

@@ -211,7 +211,16 @@ fn sections(
             ));
         }
         let ids: Vec<&str> = if wanted.is_empty() {
-            registry.ids().collect()
+            // A cluster-scoped backend has no builtin table: without a config naming its
+            // clusters there is nothing to answer offline.
+            registry
+                .ids()
+                .filter(|id| {
+                    registry
+                        .get(id)
+                        .is_ok_and(|d| d.policy.scope != regionkit::PolicyScope::Cluster)
+                })
+                .collect()
         } else {
             wanted
         };

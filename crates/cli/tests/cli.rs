@@ -814,3 +814,48 @@ async fn naming_an_azure_image_region_outside_the_defaults_keeps_it() {
         .collect();
     assert_eq!(kept, ["koreacentral", "eastus"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_kubernetes_shows_gpu_cpu_and_unreachable_clusters_with_their_cloud_regions() {
+    std::hint::black_box(regionkit::descriptors());
+    let emulator = Emulator::new().only(["kubernetes"]).start().await.unwrap();
+    let base = emulator.endpoint("kubernetes");
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: gpu-east\nclusters:\n\
+         - {{name: gpu-east, cluster: {{server: '{base}/clusters/gpu-east'}}}}\n\
+         - {{name: cpu-west, cluster: {{server: '{base}/clusters/cpu-west'}}}}\n\
+         - {{name: offline, cluster: {{server: 'http://127.0.0.1:1'}}}}\n\
+         contexts:\n\
+         - {{name: gpu-east, context: {{cluster: gpu-east, user: ci}}}}\n\
+         - {{name: cpu-west, context: {{cluster: cpu-west, user: ci}}}}\n\
+         - {{name: offline, context: {{cluster: offline, user: ci}}}}\n\
+         users:\n- {{name: ci, user: {{token: emulator-kubernetes-token-0123456789abcdef}}}}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig_path = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig_path, kubeconfig).unwrap();
+    let config = dir.path().join("regionkit.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "backends:\n  - type: kubernetes\n    kubeconfig: {{filename: '{}'}}\n    contexts: [gpu-east, cpu-west, offline]\n",
+            path(&kubeconfig_path)
+        ),
+    )
+    .unwrap();
+    let output = regionkit(&["explain", "kubernetes", "--config", path(&config)], &[]).await;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert_eq!(verdict(&text, "gpu-east"), "kept");
+    assert_eq!(verdict(&text, "cpu-west"), "kept");
+    assert_eq!(verdict(&text, "offline"), "unavailable");
+    assert!(
+        text.contains("us-east-1 (us-east-1a, us-east-1b) (available)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("us-central1 (us-central1-a, us-central1-b) (limited)"),
+        "{text}"
+    );
+    assert!(text.contains("context `offline` is unavailable"), "{text}");
+}

@@ -12,6 +12,8 @@ pub use regionkit_cudo as cudo;
 pub use regionkit_datacrunch as datacrunch;
 #[cfg(feature = "gcp")]
 pub use regionkit_gcp as gcp;
+#[cfg(feature = "kubernetes")]
+pub use regionkit_kubernetes as kubernetes;
 #[cfg(feature = "lambda")]
 pub use regionkit_lambda as lambda;
 #[cfg(feature = "oci")]
@@ -35,6 +37,8 @@ pub const ENABLED: &[&str] = &[
     "datacrunch",
     #[cfg(feature = "gcp")]
     "gcp",
+    #[cfg(feature = "kubernetes")]
+    "kubernetes",
     #[cfg(feature = "lambda")]
     "lambda",
     #[cfg(feature = "oci")]
@@ -61,6 +65,8 @@ pub fn descriptors() -> Vec<&'static BackendDescriptor> {
         &regionkit_datacrunch::DESCRIPTOR,
         #[cfg(feature = "gcp")]
         &regionkit_gcp::DESCRIPTOR,
+        #[cfg(feature = "kubernetes")]
+        &regionkit_kubernetes::DESCRIPTOR,
         #[cfg(feature = "lambda")]
         &regionkit_lambda::DESCRIPTOR,
         #[cfg(feature = "oci")]

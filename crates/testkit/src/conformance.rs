@@ -32,12 +32,14 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use regionkit_core::{
-    BackendConfig, BackendDescriptor, BackendReport, Error, ExclusionReason, ProviderError,
-    ProviderErrorKind, RegionStatus, ResolveOptions, Source,
+    BackendConfig, BackendDescriptor, BackendReport, Error, ExclusionReason, PolicyScope,
+    ProviderError, ProviderErrorKind, RegionStatus, ResolveOptions, Source,
 };
 use regionkit_emulator::{Fault, FaultKind};
 
-use crate::{api_key_creds, fast_policy, kept_ids, section_at, section_from_yaml, BackendHarness};
+use crate::{
+    api_key_creds, fast_policy, kept_ids, section_at_key, section_from_yaml, BackendHarness,
+};
 
 /// An endpoint where nothing listens: port 1 of loopback.
 const UNREACHABLE_ENDPOINT: &str = "http://127.0.0.1:1/";
@@ -63,6 +65,9 @@ pub enum EmptyAnswer {
     /// region of the builtin `known` list `unavailable`, and resolution ends in a typed "no
     /// usable region left" error from the live answer.
     KnownRegionsUnavailable,
+    /// A cluster-scoped backend: an empty listing leaves each configured region (the spec's
+    /// `regions`) `unavailable`, and resolution ends in a typed "no usable region left" error.
+    ListedRegionsUnavailable,
 }
 
 /// A conformance case whose error a backend may describe in its own words with
@@ -133,6 +138,7 @@ impl fmt::Display for Text {
 pub struct BackendSpec {
     descriptor: &'static BackendDescriptor,
     creds: Option<String>,
+    creds_key: &'static str,
     wrong_creds: Option<String>,
     canary_creds: Option<String>,
     secrets: Vec<String>,
@@ -151,6 +157,7 @@ impl BackendSpec {
         Self {
             descriptor,
             creds: None,
+            creds_key: "creds",
             wrong_creds: None,
             canary_creds: None,
             secrets: Vec::new(),
@@ -179,6 +186,13 @@ impl BackendSpec {
     /// The `creds` the emulator accepts: one YAML value, as for [`section_at`].
     pub fn creds(mut self, creds: impl Into<String>) -> Self {
         self.creds = Some(creds.into());
+        self
+    }
+
+    /// The section key the credentials go under, for a backend without `creds` (Kubernetes'
+    /// `kubeconfig`); the missing-credentials case then expects this key to be named.
+    pub fn creds_key(mut self, key: &'static str) -> Self {
+        self.creds_key = key;
         self
     }
 
@@ -258,6 +272,7 @@ impl BackendSpec {
         BackendHarness::start(self.descriptor)
             .await
             .with_creds(self.required(&self.creds, "creds"))
+            .with_creds_key(self.creds_key)
     }
 
     /// A section calling `harness` with the accepted credentials, the spec's extra keys, then
@@ -583,14 +598,21 @@ pub async fn an_empty_answer_is_never_an_empty_success(spec: &BackendSpec) {
             );
             spec.check_says(Case::EmptyAnswer, &live_error.message);
         }
-        EmptyAnswer::KnownRegionsUnavailable => {
+        verdict
+        @ (EmptyAnswer::KnownRegionsUnavailable | EmptyAnswer::ListedRegionsUnavailable) => {
             let regions = harness
                 .discover(&section)
                 .await
                 .unwrap_or_else(|e| panic!("an empty listing is a normal state, not {e}"));
-            let known = folded(spec.descriptor.policy.known.regions.iter().copied());
-            assert!(!known.is_empty(), "no builtin list to mark unavailable");
-            assert_eq!(folded(regions.iter().map(|r| r.id.as_str())), known);
+            let found = folded(regions.iter().map(|r| r.id.as_str()));
+            if verdict == EmptyAnswer::KnownRegionsUnavailable {
+                let known = folded(spec.descriptor.policy.known.regions.iter().copied());
+                assert!(!known.is_empty(), "no builtin list to mark unavailable");
+                assert_eq!(found, known);
+            } else {
+                let listed = folded(spec.real_regions().iter().copied());
+                assert!(found.is_superset(&listed), "{found:?}");
+            }
             assert!(
                 regions
                     .iter()
@@ -623,7 +645,21 @@ pub async fn an_empty_answer_is_never_an_empty_success(spec: &BackendSpec) {
 
 /// The labelled builtin fallback a report must hold after a live failure: the builtin `known`
 /// list (with a pinned list applied), a warning that says so, and the live error, returned.
+///
+/// A cluster-scoped backend has no builtin list: there the live error is reported and nothing
+/// answers in its place.
 fn builtin_fallback(spec: &BackendSpec, report: BackendReport) -> ProviderError {
+    if spec.descriptor.policy.scope == PolicyScope::Cluster {
+        assert!(
+            report.resolution.is_none(),
+            "a cluster-scoped backend answered without its clusters: {:?}",
+            report.resolution
+        );
+        return match report.error {
+            Some(Error::Provider(error)) => error,
+            other => panic!("expected the live error, got {other:?}"),
+        };
+    }
     let resolution = report
         .resolution
         .unwrap_or_else(|| panic!("no fallback answer: {:?}", report.error));
@@ -679,7 +715,13 @@ pub async fn provider_outage_falls_back_to_the_builtin_list_labelled(spec: &Back
 /// An API nothing answers at is an outage like any other: the labelled builtin list answers.
 pub async fn an_unreachable_api_falls_back_to_the_builtin_list_labelled(spec: &BackendSpec) {
     let creds = spec.required(&spec.creds, "creds");
-    let section = section_at(spec.id(), UNREACHABLE_ENDPOINT, &creds, &spec.extra_keys);
+    let section = section_at_key(
+        spec.id(),
+        UNREACHABLE_ENDPOINT,
+        spec.creds_key,
+        &creds,
+        &spec.extra_keys,
+    );
     let report = crate::kit(spec.descriptor)
         .resolve_sections(vec![section], &ResolveOptions::default())
         .await
@@ -819,7 +861,7 @@ pub async fn secrets_never_appear_in_debug_or_errors(spec: &BackendSpec) {
     }
 }
 
-/// A section without `creds` is a config error naming the backend, the field and what to add.
+/// A section without `creds` (or the spec's `creds_key`) is a config error naming the backend, the field and what to add.
 pub async fn missing_creds_name_the_field_and_the_fix(spec: &BackendSpec) {
     let section = section_from_yaml(&format!(
         "backends:\n  - type: {}\n{}",
@@ -833,7 +875,7 @@ pub async fn missing_creds_name_the_field_and_the_fix(spec: &BackendSpec) {
     assert_eq!(error.kind(), "config", "{error}");
     let message = error.to_string();
     assert!(
-        message.contains(spec.id()) && message.contains("creds"),
+        message.contains(spec.id()) && message.contains(spec.creds_key),
         "{message}"
     );
     spec.check_says(Case::MissingCreds, &message);

@@ -65,8 +65,20 @@ pub fn section_from_yaml(yaml: &str) -> BackendConfig {
 /// YAML value such as `{type: api_key, api_key: KEY}`. `extra` is more section keys, each a
 /// line indented by four spaces (`"    regions: [us-east-1]\n"`).
 pub fn section_at(backend_type: &str, endpoint: &str, creds: &str, extra: &str) -> BackendConfig {
+    section_at_key(backend_type, endpoint, "creds", creds, extra)
+}
+
+/// As [`section_at`], with the credentials under `creds_key` for a backend whose credentials
+/// live under another key (Kubernetes' `kubeconfig`).
+pub fn section_at_key(
+    backend_type: &str,
+    endpoint: &str,
+    creds_key: &str,
+    creds: &str,
+    extra: &str,
+) -> BackendConfig {
     section_from_yaml(&format!(
-        "backends:\n  - type: {backend_type}\n    creds: {creds}\n    endpoint: {endpoint}\n{extra}"
+        "backends:\n  - type: {backend_type}\n    {creds_key}: {creds}\n    endpoint: {endpoint}\n{extra}"
     ))
 }
 
@@ -105,8 +117,10 @@ pub fn kept_ids(resolution: &Resolution) -> Vec<&str> {
 pub struct BackendHarness {
     descriptor: &'static BackendDescriptor,
     emulator: EmulatorHandle,
-    /// What [`BackendHarness::section`] writes under `creds`.
+    /// What [`BackendHarness::section`] writes under `creds_key`.
     creds: Option<String>,
+    /// The key credentials go under: `creds`, unless the backend's config says otherwise.
+    creds_key: &'static str,
 }
 
 impl BackendHarness {
@@ -121,6 +135,7 @@ impl BackendHarness {
             descriptor,
             emulator,
             creds: None,
+            creds_key: "creds",
         }
     }
 
@@ -128,6 +143,12 @@ impl BackendHarness {
     /// accepts: one YAML value, as for [`section_at`].
     pub fn with_creds(mut self, creds: impl Into<String>) -> Self {
         self.creds = Some(creds.into());
+        self
+    }
+
+    /// The key [`section`](Self::section) writes the credentials under (default `creds`).
+    pub fn with_creds_key(mut self, key: &'static str) -> Self {
+        self.creds_key = key;
         self
     }
 
@@ -155,7 +176,13 @@ impl BackendHarness {
 
     /// A section calling the emulator with other credentials, then `extra` keys.
     pub fn section_with_creds(&self, creds: &str, extra: &str) -> BackendConfig {
-        section_at(self.descriptor.id, &self.endpoint(), creds, extra)
+        section_at_key(
+            self.descriptor.id,
+            &self.endpoint(),
+            self.creds_key,
+            creds,
+            extra,
+        )
     }
 
     /// A kit that knows only this backend; see [`kit`].
