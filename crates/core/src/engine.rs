@@ -403,34 +403,28 @@ impl RegionKit {
         let (key, bare) = account_of(descriptor.id, section);
         let account = Account { key, bare };
         let provider = self.provider_for(descriptor, &account, section);
-        let (discovered, settings, refiner) = match (provider, options.offline) {
-            (Ok(provider), false) => {
-                let settings = provider.settings();
-                let refiner = provider.refines().then(|| provider.clone());
-                (
-                    self.discover(descriptor, provider, &account, options, deadline)
-                        .await,
-                    settings,
-                    refiner,
-                )
-            }
-            (Ok(provider), true) => (
-                self.offline(descriptor, &account).await,
-                provider.settings(),
-                None,
+        let (discovered, provider) = match (provider, options.offline) {
+            (Ok(provider), false) => (
+                self.discover(descriptor, provider.clone(), &account, options, deadline)
+                    .await,
+                Some(provider),
             ),
+            (Ok(provider), true) => (self.offline(descriptor, &account).await, Some(provider)),
             // Offline needs no credentials: a section that cannot build a client still resolves.
-            (Err(_), true) => (
-                self.offline(descriptor, &account).await,
-                ProviderSettings::default(),
-                None,
-            ),
+            (Err(_), true) => (self.offline(descriptor, &account).await, None),
             (Err(error), false) => return BackendReport::failed(id, Some(policy), error),
         };
         let discovered = match discovered {
             Ok(discovered) => discovered,
             Err(error) => return BackendReport::failed(id, Some(policy), error.into()),
         };
+        // Settings may depend on what was found (Nebius: the project serving each region).
+        let settings = provider
+            .as_ref()
+            .map_or_else(ProviderSettings::default, |p| {
+                p.settings_for(&discovered.regions)
+            });
+        let refiner = provider.filter(|p| !options.offline && p.refines());
         let resolved = resolve(ResolveInput {
             backend: descriptor.id,
             policy: &descriptor.policy,

@@ -125,6 +125,14 @@ pub trait RegionProvider: Send + Sync + fmt::Debug {
         ProviderSettings::default()
     }
 
+    /// The settings for the regions discovery found, for a backend whose per-region settings
+    /// depend on them (Nebius: which project serves each region, known only after listing
+    /// projects). Core asks after every discovery, fallbacks included; by default the
+    /// config's own [`settings`](Self::settings).
+    fn settings_for(&self, _discovered: &[Region]) -> ProviderSettings {
+        self.settings()
+    }
+
     /// Whether [`refine`](Self::refine) has anything to say; core calls it only then.
     fn refines(&self) -> bool {
         false

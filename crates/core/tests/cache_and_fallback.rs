@@ -807,3 +807,63 @@ fn a_backends_own_cache_lifetime_applies_unless_the_kit_overrides_it() {
 fn ids_of(regions: &[Region]) -> Vec<String> {
     regions.iter().map(|r| r.id.to_string()).collect()
 }
+
+/// Lists two regions; only one of them has a project serving it, which discovery found out.
+#[derive(Debug)]
+struct ProjectsProvider;
+
+#[async_trait]
+impl RegionProvider for ProjectsProvider {
+    async fn discover(&self, _ctx: &DiscoveryContext) -> Result<Vec<Region>, ProviderError> {
+        Ok(vec![Region::new("alpha-1"), Region::new("beta-1")])
+    }
+
+    fn settings_for(&self, discovered: &[Region]) -> regionkit_core::ProviderSettings {
+        let served = discovered
+            .iter()
+            .filter(|r| r.id.as_str().starts_with("alpha"))
+            .map(|r| r.id.clone())
+            .collect();
+        regionkit_core::ProviderSettings::default()
+            .with_region_config(regionkit_core::RegionConfig::new("projects", served, true))
+    }
+}
+
+fn build_projects(_: &BackendConfig) -> regionkit_core::Result<Arc<dyn RegionProvider>> {
+    Ok(Arc::new(ProjectsProvider))
+}
+
+static PROJECTS: BackendDescriptor = BackendDescriptor::new(
+    "projects",
+    "Projects",
+    "none",
+    RegionPolicy::dynamic(CuratedList::EMPTY),
+    build_projects,
+);
+
+#[tokio::test]
+async fn settings_can_follow_what_discovery_found() {
+    let kit = RegionKit::new(
+        Registry::from_descriptors([&PROJECTS]).unwrap(),
+        HttpPolicy::default(),
+    )
+    .unwrap();
+    let report = resolve_one(
+        &kit,
+        &BackendConfig::bare("projects"),
+        &ResolveOptions::default(),
+    )
+    .await;
+    let resolution = report.resolution.expect("resolved");
+    assert_eq!(ids_of(&resolution.regions), ["alpha-1"]);
+    let beta = resolution
+        .excluded
+        .iter()
+        .find(|e| e.id.as_str() == "beta-1")
+        .unwrap();
+    assert_eq!(beta.reason, ExclusionReason::MissingRegionConfig);
+    assert_eq!(
+        beta.detail.as_deref(),
+        Some("`projects` has no entry for beta-1")
+    );
+}
