@@ -32,6 +32,52 @@ impl IssuedToken {
     }
 }
 
+/// An OAuth2 token endpoint's answer (RFC 6749 §5.1), the fields a client uses.
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    #[serde(default)]
+    access_token: Option<Secret>,
+    #[serde(default)]
+    token_type: Option<String>,
+    /// Seconds; some endpoints send it as a string.
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
+}
+
+impl IssuedToken {
+    /// Read an OAuth2 token endpoint's answer: `access_token` must be there and not blank,
+    /// `token_type` (when given) must be `Bearer`, and `expires_in` is its lifetime (a
+    /// number or a numeric string; anything else is no stated lifetime).
+    pub fn from_oauth2_answer(
+        backend: &str,
+        response: &crate::http::HttpResponse,
+    ) -> Result<Self, ProviderError> {
+        let answer: TokenAnswer = response.json(backend)?;
+        let value = answer
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ProviderError::bad_response(backend, "the answer has no `access_token`")
+            })?;
+        if let Some(kind) = answer
+            .token_type
+            .as_deref()
+            .filter(|t| !t.eq_ignore_ascii_case("bearer"))
+        {
+            return Err(ProviderError::bad_response(
+                backend,
+                format!("`token_type` is `{kind}`, not `Bearer`"),
+            ));
+        }
+        let seconds = match answer.expires_in {
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        };
+        Ok(Self::new(value, seconds.map(Duration::from_secs)))
+    }
+}
+
 /// A token in use, and the moment to stop using it.
 #[derive(Clone)]
 struct CachedToken {
@@ -194,6 +240,40 @@ mod tests {
 
     fn issued(value: &str, secs: u64) -> IssuedToken {
         IssuedToken::new(Secret::new(value), Some(Duration::from_secs(secs)))
+    }
+
+    fn answer(body: &str) -> crate::http::HttpResponse {
+        crate::http::HttpResponse {
+            status: 200,
+            headers: Default::default(),
+            body: body.to_owned().into(),
+        }
+    }
+
+    #[test]
+    fn an_oauth2_answer_is_read_and_checked() {
+        let token = IssuedToken::from_oauth2_answer(
+            "azure",
+            &answer(r#"{"access_token": "t-1", "token_type": "Bearer", "expires_in": 3599}"#),
+        )
+        .unwrap();
+        assert_eq!(token.value.expose(), "t-1");
+        assert_eq!(token.expires_in, Some(Duration::from_secs(3599)));
+        let quoted = IssuedToken::from_oauth2_answer(
+            "azure",
+            &answer(r#"{"access_token": "t-1", "expires_in": "3599"}"#),
+        )
+        .unwrap();
+        assert_eq!(quoted.expires_in, Some(Duration::from_secs(3599)));
+        for (body, says) in [
+            (r#"{"token_type": "Bearer"}"#, "access_token"),
+            (r#"{"access_token": ""}"#, "access_token"),
+            (r#"{"access_token": "t", "token_type": "mac"}"#, "`mac`"),
+        ] {
+            let error = IssuedToken::from_oauth2_answer("gcp", &answer(body)).unwrap_err();
+            assert_eq!(error.kind, ProviderErrorKind::BadResponse);
+            assert!(error.message.contains(says), "{}", error.message);
+        }
     }
 
     #[tokio::test]

@@ -11,11 +11,10 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use regionkit_core::{
     DiscoveryContext, Endpoint, HttpResponse, IssuedToken, ProviderError, ProviderErrorKind,
-    Secret, TokenCache,
+    TokenCache,
 };
 use reqwest::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
@@ -102,16 +101,6 @@ struct Page {
 pub struct Listed<T> {
     pub items: Vec<T>,
     pub unreadable: usize,
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    #[serde(default)]
-    access_token: Option<Secret>,
-    #[serde(default)]
-    token_type: Option<String>,
-    #[serde(default)]
-    expires_in: Option<u64>,
 }
 
 /// An authenticated client for one subscription.
@@ -291,30 +280,7 @@ impl ArmClient {
             error
         };
         let response = ctx.send(request, &classify).await.map_err(in_exchange)?;
-        let token: TokenResponse = response.json(BACKEND).map_err(in_exchange)?;
-        let access_token = token
-            .access_token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                in_exchange(ProviderError::bad_response(
-                    BACKEND,
-                    "the answer has no `access_token`",
-                ))
-            })?;
-        if let Some(kind) = token
-            .token_type
-            .as_deref()
-            .filter(|t| !t.eq_ignore_ascii_case("bearer"))
-        {
-            return Err(in_exchange(ProviderError::bad_response(
-                BACKEND,
-                format!("`token_type` is `{kind}`, not `Bearer`"),
-            )));
-        }
-        Ok(IssuedToken::new(
-            access_token,
-            token.expires_in.map(Duration::from_secs),
-        ))
+        IssuedToken::from_oauth2_answer(BACKEND, &response).map_err(in_exchange)
     }
 }
 
@@ -386,6 +352,8 @@ fn classify(response: &HttpResponse) -> ProviderError {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use regionkit_core::Secret;
+
     use super::*;
 
     fn response(status: u16, body: &str) -> HttpResponse {

@@ -13,7 +13,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use regionkit_core::{
     DiscoveryContext, Endpoint, HttpResponse, IssuedToken, ProviderError, ProviderErrorKind,
@@ -41,16 +40,6 @@ pub struct ApiAvailability {
     pub location_code: String,
     #[serde(default)]
     pub availabilities: Vec<String>,
-}
-
-/// The answer of `POST /oauth2/token`.
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: Secret,
-    #[serde(default)]
-    token_type: Option<String>,
-    /// Lifetime in seconds.
-    expires_in: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,32 +149,10 @@ impl DatacrunchClient {
             error.message = format!("token exchange (POST /oauth2/token): {}", error.message);
             error
         })?;
-        let token: TokenResponse = response.json(BACKEND).map_err(|mut error| {
+        IssuedToken::from_oauth2_answer(BACKEND, &response).map_err(|mut error| {
             error.message = format!("token exchange (POST /oauth2/token): {}", error.message);
             error
-        })?;
-        if token.access_token.is_empty() {
-            return Err(ProviderError::bad_response(
-                BACKEND,
-                "token exchange (POST /oauth2/token): `access_token` is empty",
-            ));
-        }
-        if let Some(kind) = token
-            .token_type
-            .as_deref()
-            .filter(|t| !t.eq_ignore_ascii_case("bearer"))
-        {
-            return Err(ProviderError::bad_response(
-                BACKEND,
-                format!(
-                    "token exchange (POST /oauth2/token): `token_type` is `{kind}`, not `Bearer`"
-                ),
-            ));
-        }
-        Ok(IssuedToken::new(
-            token.access_token,
-            Some(Duration::from_secs(token.expires_in)),
-        ))
+        })
     }
 }
 

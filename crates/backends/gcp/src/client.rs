@@ -12,12 +12,11 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use regionkit_core::http::retry_after;
 use regionkit_core::{
     grpc, DiscoveryContext, Endpoint, HttpResponse, IssuedToken, ProviderError, ProviderErrorKind,
-    Secret, TokenCache,
+    TokenCache,
 };
 use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
@@ -77,17 +76,6 @@ pub struct ApiQuota {
     pub metric: String,
     #[serde(default)]
     pub limit: f64,
-}
-
-/// The token endpoint's answer.
-#[derive(Deserialize)]
-struct TokenResponse {
-    #[serde(default)]
-    access_token: Option<Secret>,
-    #[serde(default)]
-    token_type: Option<String>,
-    #[serde(default)]
-    expires_in: Option<u64>,
 }
 
 /// An authenticated client for one project.
@@ -204,30 +192,7 @@ impl ComputeClient {
             error
         };
         let response = ctx.send(request, &classify).await.map_err(in_exchange)?;
-        let token: TokenResponse = response.json(BACKEND).map_err(in_exchange)?;
-        let access_token = token
-            .access_token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                in_exchange(ProviderError::bad_response(
-                    BACKEND,
-                    "the answer has no `access_token`",
-                ))
-            })?;
-        if let Some(kind) = token
-            .token_type
-            .as_deref()
-            .filter(|t| !t.eq_ignore_ascii_case("bearer"))
-        {
-            return Err(in_exchange(ProviderError::bad_response(
-                BACKEND,
-                format!("`token_type` is `{kind}`, not `Bearer`"),
-            )));
-        }
-        Ok(IssuedToken::new(
-            access_token,
-            token.expires_in.map(Duration::from_secs),
-        ))
+        IssuedToken::from_oauth2_answer(BACKEND, &response).map_err(in_exchange)
     }
 }
 
