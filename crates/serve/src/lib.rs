@@ -9,6 +9,9 @@
 //! or snapshot (CLI exit 0); 400 for usage errors (CLI exit 2); 502 when a backend failed
 //! with no usable fallback (CLI exit 3). The body is the report in every case.
 
+#[cfg(feature = "postgres")]
+pub mod store;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -35,6 +38,8 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// The bearer token every request must carry; required off loopback.
     pub token: Option<Token>,
+    /// A shared snapshot store URL (`postgres://...`); `None`: the file snapshots.
+    pub store: Option<String>,
 }
 
 /// A bearer token. Its `Debug` form never shows the value.
@@ -88,7 +93,7 @@ struct Service {
     kit: RegionKit,
     config_path: PathBuf,
     config: RwLock<Arc<Config>>,
-    ready: AtomicBool,
+    ready: Arc<AtomicBool>,
     token: Option<Token>,
     metrics: Metrics,
 }
@@ -411,6 +416,46 @@ fn router(service: Arc<Service>) -> Router {
         .with_state(service)
 }
 
+/// The kit with the shared store at `url`. Ready once the store answers; until then (and
+/// whenever the database is away) the kit serves from memory and its own provider calls.
+#[cfg(feature = "postgres")]
+async fn shared_store(
+    kit: RegionKit,
+    url: &str,
+    ready: &Arc<AtomicBool>,
+) -> Result<RegionKit, Error> {
+    let store =
+        store::PgSnapshotStore::new(url, tokio::runtime::Handle::current()).map_err(usage_error)?;
+    if let Err(error) = store.ping().await {
+        tracing::error!(%error, "the snapshot store does not answer yet; not ready until it does");
+        ready.store(false, Ordering::Release);
+        let (store, ready) = (store.clone(), ready.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                if store.ping().await.is_ok() {
+                    tracing::info!("the snapshot store answers; ready");
+                    ready.store(true, Ordering::Release);
+                    return;
+                }
+            }
+        });
+    }
+    Ok(kit.with_snapshot_store(Arc::new(store)))
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn shared_store(
+    _kit: RegionKit,
+    url: &str,
+    _ready: &Arc<AtomicBool>,
+) -> Result<RegionKit, Error> {
+    let scheme = url.split(':').next().unwrap_or_default();
+    Err(usage_error(format!(
+        "--store {scheme}:...: this build has no shared store (feature `postgres`); leave out --store to use the in-memory cache and file snapshots"
+    )))
+}
+
 /// A service that is listening but not yet serving: its address is known.
 #[derive(Debug)]
 pub struct Bound {
@@ -429,12 +474,16 @@ pub async fn bind(options: ServeOptions) -> Result<Bound, Error> {
     }
     let config = Config::from_file(&options.config, None)?;
     let kit = RegionKit::new(regionkit::registry()?, HttpPolicy::default())?;
-    let kit = match kit.clone().with_default_snapshot_store() {
-        Ok(kit) => kit,
-        Err(error) => {
-            tracing::warn!(%error, "snapshots disabled: the snapshot directory cannot be used");
-            kit
-        }
+    let ready = Arc::new(AtomicBool::new(true));
+    let kit = match &options.store {
+        None => match kit.clone().with_default_snapshot_store() {
+            Ok(kit) => kit,
+            Err(error) => {
+                tracing::warn!(%error, "snapshots disabled: the snapshot directory cannot be used");
+                kit
+            }
+        },
+        Some(url) => shared_store(kit, url, &ready).await?,
     };
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -448,7 +497,7 @@ pub async fn bind(options: ServeOptions) -> Result<Bound, Error> {
         kit,
         config_path: options.config,
         config: RwLock::new(Arc::new(config)),
-        ready: AtomicBool::new(true),
+        ready,
         token: options.token,
         metrics: Metrics::default(),
     });
@@ -541,17 +590,12 @@ pub async fn serve(
     store: Option<&str>,
     token_file: Option<&Path>,
 ) -> Result<(), Error> {
-    if let Some(store) = store {
-        let scheme = store.split(':').next().unwrap_or_default();
-        return Err(usage_error(format!(
-            "--store {scheme}:...: this build has no shared store; leave out --store to use the in-memory cache and file snapshots"
-        )));
-    }
     let token = read_token(token_file)?;
     let bound = bind(ServeOptions {
         config,
         listen,
         token,
+        store: store.map(str::to_owned),
     })
     .await?;
     if let Some(addr) = bound.local_addr() {
