@@ -20,7 +20,10 @@ fn database_url(test: &str) -> Option<String> {
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            eprintln!(
+            // Straight to the stderr stream, past the test harness's capture, so it shows.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n*** {test}: DID NOT RUN: set DATABASE_URL=postgres://USER@127.0.0.1/DB to run the PostgreSQL tests ***\n"
             );
             None
