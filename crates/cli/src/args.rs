@@ -62,6 +62,24 @@ pub enum Command {
         #[arg(long, value_name = "MS")]
         latency: Option<u64>,
     },
+    /// Serve `regions` and `explain` as JSON over HTTP from one long-lived kit.
+    ///
+    /// GET /v1/regions, /v1/explain/{backend}, /healthz, /readyz, /metrics. SIGHUP reloads
+    /// the config; SIGTERM drains in-flight requests and exits 0.
+    Serve {
+        /// Config file, re-read on SIGHUP.
+        #[arg(long, short = 'c', env = "REGIONKIT_CONFIG", value_name = "FILE")]
+        config: PathBuf,
+        /// Address to listen on; anything but loopback needs a bearer token.
+        #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// Shared snapshot store URL (postgres://...); default: in-memory cache and file snapshots.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+        /// File holding the bearer token (else the REGIONKIT_SERVE_TOKEN environment variable).
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+    },
     /// Start the emulator in-process and resolve every linked backend against it.
     Demo {
         #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -103,6 +103,15 @@ async fn run(command: Command) -> ExitCode {
             latency,
         } => emulate(port, write_config, &fault, latency).await,
         Command::Demo { format } => demo(format).await,
+        Command::Serve {
+            config,
+            listen,
+            store,
+            token_file,
+        } => regionkit_serve::serve(config, listen, store.as_deref(), token_file.as_deref())
+            .await
+            .map(|()| ExitCode::SUCCESS)
+            .or_fail(Format::Table),
     };
     match result {
         Ok(code) => code,
