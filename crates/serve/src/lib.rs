@@ -565,12 +565,14 @@ pub const TOKEN_ENV: &str = "REGIONKIT_SERVE_TOKEN";
 pub fn read_token(token_file: Option<&Path>) -> Result<Option<Token>, Error> {
     match token_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                usage_error(format!(
+            let text =
+                regionkit::files::read_text_capped(path, regionkit::files::MAX_KEY_FILE_BYTES)
+                    .map_err(|e| {
+                        usage_error(format!(
                     "--token-file {}: cannot read it ({e}); give a readable file holding the token",
                     path.display()
                 ))
-            })?;
+                    })?;
             match Token::new(&text) {
                 Some(token) => Ok(Some(token)),
                 None => Err(usage_error(format!(

@@ -206,7 +206,7 @@ fn adc_path(env: &dyn Fn(&str) -> Option<String>) -> Result<(PathBuf, String)> {
 }
 
 fn read_key_file(path: &Path, field: &str) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| {
+    regionkit_core::files::read_text_capped(path, regionkit_core::files::MAX_KEY_FILE_BYTES).map_err(|e| {
         Error::backend_config(
             BACKEND,
             field,

@@ -107,7 +107,11 @@ impl KubernetesConfig {
                 )),
                 (Some(filename), None) => {
                     let path = expand_home(&filename);
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                    let text = regionkit_core::files::read_text_capped(
+                        &path,
+                        regionkit_core::files::MAX_CONFIG_BYTES,
+                    )
+                    .map_err(|e| {
                         config_error(
                             section,
                             "kubeconfig.filename",

@@ -123,7 +123,11 @@ fn decode(field: &str, value: &str) -> Result<Vec<u8>, String> {
 }
 
 fn read_file(field: &str, path: &str) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read `{field}` {path}: {e}"))
+    regionkit_core::files::read_capped(
+        std::path::Path::new(path),
+        regionkit_core::files::MAX_KEY_FILE_BYTES,
+    )
+    .map_err(|e| format!("cannot read `{field}` {path}: {e}"))
 }
 
 fn by_name<T>(list: Vec<Named<T>>) -> BTreeMap<String, T> {

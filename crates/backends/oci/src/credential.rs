@@ -139,7 +139,7 @@ impl OciCredentials {
             Self::Default { file, profile } => {
                 let path = expand_home(file)
                     .map_err(|message| Error::backend_config(BACKEND, "creds.file", message))?;
-                let text = std::fs::read_to_string(&path).map_err(|e| {
+                let text = regionkit_core::files::read_text_capped(&path, regionkit_core::files::MAX_KEY_FILE_BYTES).map_err(|e| {
                     Error::backend_config(
                         BACKEND,
                         "creds.file",
@@ -243,7 +243,7 @@ fn api_key(origin: &Origin<'_>, fields: Fields<'_>) -> Result<ApiKey> {
         }
         (Some(file), None) => {
             let path = expand_home(file.trim()).map_err(|message| origin.error("key_file", message))?;
-            std::fs::read_to_string(&path).map_err(|e| {
+            regionkit_core::files::read_text_capped(&path, regionkit_core::files::MAX_KEY_FILE_BYTES).map_err(|e| {
                 origin.error(
                     "key_file",
                     format!("cannot read the private key {}: {e}", path.display()),
