@@ -250,10 +250,10 @@ fn same_origin_redirects(max: usize) -> reqwest::redirect::Policy {
 }
 
 /// Values in a request that are secrets: the credential of the `Authorization` header and
-/// of any header named like a key or token, and string fields of a JSON body named like a
-/// secret. Short values are left alone: redacting them would garble ordinary text.
+/// of any header named like a key or token, and the fields of a JSON or form body named like
+/// a secret (an OAuth2 form's `client_secret`, `refresh_token`, `assertion`). Short values are left alone: redacting them would garble ordinary text.
 fn secrets_of(request: &reqwest::RequestBuilder) -> Vec<String> {
-    const SECRET_WORDS: [&str; 5] = ["secret", "password", "token", "key", "auth"];
+    const SECRET_WORDS: [&str; 6] = ["secret", "password", "token", "key", "auth", "assertion"];
     let Some(built) = request.try_clone().and_then(|r| r.build().ok()) else {
         return Vec::new();
     };
@@ -277,6 +277,13 @@ fn secrets_of(request: &reqwest::RequestBuilder) -> Vec<String> {
             for (name, value) in fields {
                 if let (true, serde_json::Value::String(value)) = (secret_name(&name), value) {
                     secrets.push(value);
+                }
+            }
+        } else {
+            // An OAuth2 token request is a form: `client_secret=…&refresh_token=…`.
+            for (name, value) in url::form_urlencoded::parse(body) {
+                if secret_name(&name) {
+                    secrets.push(value.into_owned());
                 }
             }
         }
@@ -703,6 +710,41 @@ mod tests {
         );
         assert!(send(3, format!("http://{one_hop}/")).await.is_err());
         assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_secret_sent_in_a_form_and_echoed_back_is_redacted() {
+        let (addr, _) = server(
+            400,
+            None,
+            r#"{"error": "invalid_client", "error_description": "bad secret form-secret-0123456789 for refresh 1//refresh-canary-abcdef"}"#,
+        )
+        .await;
+        let http = HttpClient::new(HttpPolicy::default()).unwrap();
+        let request = http
+            .client()
+            .post(format!("http://{addr}/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=refresh_token&client_secret=form-secret-0123456789&refresh_token=1%2F%2Frefresh-canary-abcdef");
+        let error = http
+            .send(
+                "gcp",
+                request,
+                Instant::now() + Duration::from_secs(5),
+                &classify_by_status,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            !error.message.contains("form-secret-0123456789"),
+            "{}",
+            error.message
+        );
+        assert!(
+            !error.message.contains("refresh-canary-abcdef"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
