@@ -236,36 +236,7 @@ fn sections(
         return Ok(ids.into_iter().map(BackendConfig::bare).collect());
     };
     let config = Config::from_file(path, args.project.as_deref())?;
-    if wanted.is_empty() {
-        if config.backends.is_empty() {
-            return Err(usage_error(format!(
-                "{}: the config lists no backends",
-                path.display()
-            )));
-        }
-        return Ok(config.backends);
-    }
-    let mut chosen = Vec::new();
-    for id in wanted {
-        let matching: Vec<_> = config
-            .backends
-            .iter()
-            .filter(|s| registry.get(s.backend()).is_ok_and(|d| d.id == id))
-            .cloned()
-            .collect();
-        if matching.is_empty() {
-            if args.offline {
-                chosen.push(BackendConfig::bare(id));
-                continue;
-            }
-            return Err(usage_error(format!(
-                "{}: backend `{id}` has no section in the config; add one with its `creds`",
-                path.display()
-            )));
-        }
-        chosen.extend(matching);
-    }
-    Ok(chosen)
+    config.sections_of(registry, names, args.offline)
 }
 
 fn options(args: &ResolveArgs) -> Result<ResolveOptions, Error> {

@@ -385,6 +385,57 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The sections of the backends `names` (ids or aliases), in the order named, each with
+    /// every section it has; all sections when none is named. A named backend without a
+    /// section is a config error, or with `bare_when_missing` (offline use, where no
+    /// credentials are needed) a section with only its `type`.
+    pub fn sections_of(
+        &self,
+        registry: &crate::registry::Registry,
+        names: &[String],
+        bare_when_missing: bool,
+    ) -> Result<Vec<BackendConfig>> {
+        let wanted = names
+            .iter()
+            .map(|n| registry.get(n).map(|d| d.id))
+            .collect::<Result<Vec<_>>>()?;
+        let location = ConfigLocation {
+            file: self.file.clone(),
+            ..ConfigLocation::default()
+        };
+        if wanted.is_empty() {
+            if self.backends.is_empty() {
+                return Err(Error::config(location, "the config lists no backends"));
+            }
+            return Ok(self.backends.clone());
+        }
+        let mut chosen = Vec::new();
+        for id in wanted {
+            let before = chosen.len();
+            chosen.extend(
+                self.backends
+                    .iter()
+                    .filter(|s| registry.get(s.backend()).is_ok_and(|d| d.id == id))
+                    .cloned(),
+            );
+            if chosen.len() > before {
+                continue;
+            }
+            if !bare_when_missing {
+                return Err(Error::config(
+                    location,
+                    format!(
+                        "backend `{id}` has no section in the config; add one with its `creds`"
+                    ),
+                ));
+            }
+            chosen.push(BackendConfig::bare(id));
+        }
+        Ok(chosen)
+    }
+}
+
 fn select_project(
     projects: &Value,
     wanted: Option<&str>,

@@ -107,40 +107,9 @@ fn usage_error(message: impl Into<String>) -> Error {
 pub fn select_sections(
     kit: &RegionKit,
     config: &Config,
-    config_path: &Path,
     names: &[String],
 ) -> Result<Vec<BackendConfig>, Error> {
-    let registry = kit.registry();
-    let wanted = names
-        .iter()
-        .map(|n| registry.get(n).map(|d| d.id))
-        .collect::<Result<Vec<_>, _>>()?;
-    if wanted.is_empty() {
-        if config.backends.is_empty() {
-            return Err(usage_error(format!(
-                "{}: the config lists no backends",
-                config_path.display()
-            )));
-        }
-        return Ok(config.backends.clone());
-    }
-    let mut chosen = Vec::new();
-    for id in wanted {
-        let matching: Vec<_> = config
-            .backends
-            .iter()
-            .filter(|s| registry.get(s.backend()).is_ok_and(|d| d.id == id))
-            .cloned()
-            .collect();
-        if matching.is_empty() {
-            return Err(usage_error(format!(
-                "{}: backend `{id}` has no section in the config; add one with its `creds`",
-                config_path.display()
-            )));
-        }
-        chosen.extend(matching);
-    }
-    Ok(chosen)
+    config.sections_of(kit.registry(), names, false)
 }
 
 /// The parts of a request's query string: `backend`, `region` (both repeatable), `project`.
@@ -245,8 +214,7 @@ impl Service {
             Ok(config) => config,
             Err(error) => return failed(self, &error),
         };
-        let sections = match select_sections(&self.kit, &config, &self.config_path, &query.backends)
-        {
+        let sections = match select_sections(&self.kit, &config, &query.backends) {
             Ok(sections) => sections,
             Err(error) => return failed(self, &error),
         };
